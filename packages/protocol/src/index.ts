@@ -1,3 +1,6 @@
 export * from './primitives';
 export * from './errors/tributary-error';
 export * from './records/batch-header';
+export * from './entities';
+export { RawTaggedField } from './codec/runtime';
+export * from './generated';
