@@ -4,3 +4,4 @@ export * from './records/batch-header';
 export * from './entities';
 export { RawTaggedField } from './codec/runtime';
 export * from './generated';
+export * from './framing';
