@@ -42,11 +42,26 @@ export enum TimestampType {
   LogAppendTime = 1,
 }
 
-const COMPRESSION_MASK = 0x07;
-const TIMESTAMP_TYPE_BIT = 0x08;
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
-const DELETE_HORIZON_BIT = 0x40;
+/** Bits of the v2 batch attributes (int16). */
+export const BatchAttribute = {
+  COMPRESSION_MASK: 0x07,
+  TIMESTAMP_TYPE: 0x08,
+  TRANSACTIONAL: 0x10,
+  CONTROL: 0x20,
+  DELETE_HORIZON: 0x40,
+} as const;
+const COMPRESSION_MASK = BatchAttribute.COMPRESSION_MASK;
+const TIMESTAMP_TYPE_BIT = BatchAttribute.TIMESTAMP_TYPE;
+const TRANSACTIONAL_BIT = BatchAttribute.TRANSACTIONAL;
+const CONTROL_BIT = BatchAttribute.CONTROL;
+const DELETE_HORIZON_BIT = BatchAttribute.DELETE_HORIZON;
+
+/** Kafka's sentinel for "no timestamp", "no producer id" and friends. */
+export const NO_TIMESTAMP = -1n;
+export const NO_PRODUCER_ID = -1n;
+export const NO_PRODUCER_EPOCH = -1;
+export const NO_SEQUENCE = -1;
+export const NO_PARTITION_LEADER_EPOCH = -1;
 
 /** The decoded fixed header of one v2 batch. int64 fields are bigint. */
 export interface RecordBatchHeader {

@@ -1,0 +1,10 @@
+export { DEFAULT_MAX_DECOMPRESSED_BYTES } from './limits';
+export type { DecompressOptions } from './limits';
+export { compress, decompress } from './codec';
+export type { CodecOptions } from './codec';
+export { gzipCompress, gzipDecompress } from './gzip';
+export { XERIAL_MAGIC, isXerialFramed, snappyCompress, snappyCompressRaw, snappyDecompress } from './snappy';
+export { lz4Compress, lz4Decompress } from './lz4';
+export type { Lz4DecompressOptions, Lz4FrameOptions } from './lz4';
+export { zstdCompress, zstdDecompress } from './zstd';
+export { UnsupportedCompressionTypeError } from './errors';
