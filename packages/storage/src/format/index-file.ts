@@ -1,0 +1,142 @@
+import type { FileHandle, FileSystem } from '../fs/file-system';
+import { storageError } from '../errors';
+
+/**
+ * A file of fixed-size entries, kept whole in memory and appended to on disk. Kafka memory-maps its indexes;
+ * here the bytes live in a Buffer and each new entry is also written positionally to the file.
+ *
+ * Unlike Kafka we do not preallocate the active index to `segment.index.bytes`: the file always holds exactly
+ * its entries, which is the state Kafka leaves it in after a roll or a clean shutdown, so either broker reads
+ * the other's files. The capacity limit is still enforced, so a full index rolls the segment as in Kafka.
+ *
+ * Call only from the event loop; not re-entrant.
+ */
+export class IndexFile {
+  private bytes: Buffer;
+  private used: number;
+  private handle: FileHandle | undefined;
+
+  private constructor(
+    private readonly fs: FileSystem,
+    public path: string,
+    readonly entrySize: number,
+    readonly maxEntries: number,
+    contents: Buffer,
+  ) {
+    this.used = contents.length - (contents.length % entrySize);
+    this.bytes = Buffer.alloc(Math.max(this.used, entrySize * 64));
+    contents.copy(this.bytes, 0, 0, this.used);
+  }
+
+  /** Opens an existing index (a trailing partial entry is ignored) or starts an empty one. */
+  static open(fs: FileSystem, path: string, entrySize: number, maxIndexBytes: number): IndexFile {
+    let contents: Buffer = Buffer.alloc(0);
+    try {
+      if (fs.exists(path)) contents = fs.readFile(path);
+    } catch (cause) {
+      throw storageError('read index', path, cause);
+    }
+    const maxEntries = Math.max(1, Math.floor(maxIndexBytes / entrySize));
+    return new IndexFile(fs, path, entrySize, maxEntries, contents);
+  }
+
+  get entries(): number {
+    return this.used / this.entrySize;
+  }
+
+  get isFull(): boolean {
+    return this.entries >= this.maxEntries;
+  }
+
+  /** The bytes of entry `n` (a view). */
+  entry(n: number): Buffer {
+    return this.bytes.subarray(n * this.entrySize, (n + 1) * this.entrySize);
+  }
+
+  append(entry: Buffer): void {
+    if (this.used + this.entrySize > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    try {
+      this.writable().write(entry, this.used);
+    } catch (cause) {
+      throw storageError('write index', this.path, cause);
+    }
+    entry.copy(this.bytes, this.used);
+    this.used += this.entrySize;
+  }
+
+  /** Keeps the first `entries` entries. */
+  truncateToEntries(entries: number): void {
+    const size = Math.min(this.used, entries * this.entrySize);
+    try {
+      this.writable().truncate(size);
+    } catch (cause) {
+      throw storageError('truncate index', this.path, cause);
+    }
+    this.used = size;
+  }
+
+  /** Writes the in-memory entries out as the whole file (after a rebuild). */
+  rewrite(): void {
+    try {
+      const handle = this.writable();
+      handle.truncate(0);
+      if (this.used > 0) handle.write(this.bytes.subarray(0, this.used), 0);
+    } catch (cause) {
+      throw storageError('rewrite index', this.path, cause);
+    }
+  }
+
+  /** Empties the index in memory only; call `rewrite()` after filling it again. */
+  clearInMemory(): void {
+    this.used = 0;
+  }
+
+  appendInMemory(entry: Buffer): void {
+    if (this.used + this.entrySize > this.bytes.length) {
+      const grown = Buffer.alloc(this.bytes.length * 2);
+      this.bytes.copy(grown, 0, 0, this.used);
+      this.bytes = grown;
+    }
+    entry.copy(this.bytes, this.used);
+    this.used += this.entrySize;
+  }
+
+  flush(): void {
+    if (!this.handle) return;
+    try {
+      this.handle.sync();
+    } catch (cause) {
+      throw storageError('fsync index', this.path, cause);
+    }
+  }
+
+  /** Closes the file handle; the entries stay readable in memory. */
+  close(): void {
+    this.handle?.close();
+    this.handle = undefined;
+  }
+
+  renameTo(path: string): void {
+    this.close();
+    this.fs.rename(this.path, path);
+    this.path = path;
+  }
+
+  /** Makes sure the file exists on disk even when it has no entries (Kafka always has both index files). */
+  ensureFile(): void {
+    try {
+      this.writable();
+    } catch (cause) {
+      throw storageError('create index', this.path, cause);
+    }
+  }
+
+  private writable(): FileHandle {
+    if (!this.handle) this.handle = this.fs.open(this.path, { create: true });
+    return this.handle;
+  }
+}

@@ -1,0 +1,183 @@
+import {
+  BATCH_HEADER_SIZE,
+  BatchField,
+  CorruptRecordError,
+  LOG_OVERHEAD,
+  TimestampType,
+  isBatchCrcValid,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  updateBatchCrc,
+} from '@tributary/protocol';
+import type { LogConfig } from '../config';
+import {
+  InvalidRecordError,
+  InvalidTimestampError,
+  RecordBatchTooLargeError,
+  RecordTooLargeError,
+  UnsupportedForMessageFormatError,
+} from '../errors';
+import type { BatchInfo } from './batch-scan';
+
+/** Who is appending: producers are checked strictly; followers copy the leader's batches as they are. */
+export enum AppendOrigin {
+  Client = 'client',
+  /** The group or transaction coordinator (may write control batches). */
+  Coordinator = 'coordinator',
+  /** A follower appending the leader's batches with their offsets. */
+  Replication = 'replication',
+}
+
+const TIMESTAMP_TYPE_BIT = 0x08;
+const CONTROL_BIT = 0x20;
+const NO_TIMESTAMP = -1;
+
+export interface ValidatedAppend {
+  batches: BatchInfo[];
+  firstOffset: bigint;
+  lastOffset: bigint;
+  maxTimestamp: number;
+  /** Offset of the batch holding `maxTimestamp`. */
+  offsetOfMaxTimestamp: bigint;
+  /** Records in the append (sum of the batches' offset ranges). */
+  recordCount: number;
+  /** LogAppendTime stamped on the batches, or -1 when they keep CreateTime. */
+  logAppendTimeMs: number;
+}
+
+/**
+ * Checks a produced record set without decoding its records and, when `assignOffsets` is set, gives the batches
+ * offsets from `nextOffset` by rewriting each base offset in place. With LogAppendTime the max timestamp and the
+ * timestamp-type bit are rewritten and the CRC recomputed (those bytes are covered by it); nothing else changes.
+ *
+ * Checked here: whole v2 batches only, each batch's size against `max.message.bytes`, the whole set against
+ * `segment.bytes`, CRC-32C, `lastOffsetDelta + 1 == recordsCount` for producer batches, control batches only from
+ * coordinators, and CreateTime timestamps (the batch's first and max timestamp) against
+ * `message.timestamp.before/after.max.ms`.
+ */
+export function validateAndAssignOffsets(
+  records: Buffer,
+  config: LogConfig,
+  options: {
+    nextOffset: bigint;
+    assignOffsets: boolean;
+    origin: AppendOrigin;
+    nowMs: number;
+    leaderEpoch?: number;
+    timestampType?: TimestampType;
+  },
+): ValidatedAppend {
+  if (records.length > config.segmentBytes) {
+    throw new RecordBatchTooLargeError(`record set of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`);
+  }
+  const timestampType = options.timestampType ?? config.messageTimestampType;
+  const batches: BatchInfo[] = [];
+  let at = 0;
+  let next = options.nextOffset;
+  let maxTimestamp = NO_TIMESTAMP;
+  let offsetOfMaxTimestamp = options.nextOffset;
+  let recordCount = 0;
+  let previousLast: bigint | undefined;
+  while (at < records.length) {
+    if (records.length - at < BATCH_HEADER_SIZE) {
+      throw new CorruptRecordError(`record set ends with ${records.length - at} bytes, less than a batch header`);
+    }
+    const magic = records.readInt8(at + BatchField.MAGIC);
+    if (magic !== 2) {
+      throw new UnsupportedForMessageFormatError(`batch at byte ${at} has magic ${magic}; storage holds only magic 2`);
+    }
+    const size = records.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
+    if (size < BATCH_HEADER_SIZE || at + size > records.length) {
+      throw new CorruptRecordError(`batch at byte ${at} claims ${size} bytes, but ${records.length - at} remain`);
+    }
+    if (size > config.maxMessageBytes) {
+      throw new RecordTooLargeError(`batch of ${size} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
+    }
+    const batch = records.subarray(at, at + size);
+    if (!isBatchCrcValid(batch)) throw new CorruptRecordError(`batch at byte ${at} fails its CRC-32C check`);
+    const lastOffsetDelta = batch.readInt32BE(BatchField.LAST_OFFSET_DELTA);
+    const recordsCount = batch.readInt32BE(BatchField.RECORDS_COUNT);
+    const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
+    if (lastOffsetDelta < 0) throw new InvalidRecordError(`batch at byte ${at} has a negative lastOffsetDelta`);
+    if (options.origin !== AppendOrigin.Replication) {
+      if (recordsCount !== lastOffsetDelta + 1) {
+        throw new InvalidRecordError(`batch at byte ${at} holds ${recordsCount} records but its offsets span ${lastOffsetDelta + 1}`);
+      }
+      if ((attributes & CONTROL_BIT) !== 0 && options.origin === AppendOrigin.Client) {
+        throw new InvalidRecordError('clients may not write control batches');
+      }
+    }
+
+    if (options.assignOffsets) {
+      setBaseOffset(batch, next);
+    } else {
+      const base = batch.readBigInt64BE(BatchField.BASE_OFFSET);
+      if (base < next) throw new InvalidRecordError(`batch offset ${base} is below the next expected offset ${next}`);
+      next = base;
+    }
+    if (options.leaderEpoch !== undefined && options.origin !== AppendOrigin.Replication) {
+      setPartitionLeaderEpoch(batch, options.leaderEpoch);
+    }
+
+    let batchMaxTimestamp = Number(batch.readBigInt64BE(BatchField.MAX_TIMESTAMP));
+    if (options.origin !== AppendOrigin.Replication) {
+      if (timestampType === TimestampType.LogAppendTime) {
+        batch.writeInt16BE(attributes | TIMESTAMP_TYPE_BIT, BatchField.ATTRIBUTES);
+        batch.writeBigInt64BE(BigInt(options.nowMs), BatchField.MAX_TIMESTAMP);
+        updateBatchCrc(batch);
+        batchMaxTimestamp = options.nowMs;
+      } else {
+        checkCreateTime(Number(batch.readBigInt64BE(BatchField.BASE_TIMESTAMP)), batchMaxTimestamp, config, options.nowMs);
+      }
+    }
+
+    const baseOffset = next;
+    const lastOffset = baseOffset + BigInt(lastOffsetDelta);
+    if (previousLast !== undefined && baseOffset <= previousLast) {
+      throw new InvalidRecordError(`batch offsets ${baseOffset}.. overlap the previous batch ending at ${previousLast}`);
+    }
+    if (batchMaxTimestamp > maxTimestamp) {
+      maxTimestamp = batchMaxTimestamp;
+      offsetOfMaxTimestamp = lastOffset;
+    }
+    batches.push({
+      position: at,
+      size,
+      magic,
+      baseOffset,
+      lastOffset,
+      maxTimestamp: batchMaxTimestamp,
+      firstTimestamp: Number(batch.readBigInt64BE(BatchField.BASE_TIMESTAMP)),
+    });
+    recordCount += lastOffsetDelta + 1;
+    previousLast = lastOffset;
+    next = lastOffset + 1n;
+    at += size;
+  }
+  if (batches.length === 0) throw new InvalidRecordError('empty record set');
+  return {
+    batches,
+    firstOffset: batches[0].baseOffset,
+    lastOffset: batches[batches.length - 1].lastOffset,
+    maxTimestamp,
+    offsetOfMaxTimestamp,
+    recordCount,
+    logAppendTimeMs: timestampType === TimestampType.LogAppendTime && options.origin !== AppendOrigin.Replication ? options.nowMs : -1,
+  };
+}
+
+function checkCreateTime(firstTimestamp: number, maxTimestamp: number, config: LogConfig, nowMs: number): void {
+  for (const timestamp of [firstTimestamp, maxTimestamp]) {
+    if (timestamp === NO_TIMESTAMP) continue;
+    if (timestamp < nowMs - config.messageTimestampBeforeMaxMs) {
+      throw new InvalidTimestampError(
+        `timestamp ${timestamp} is more than message.timestamp.before.max.ms (${config.messageTimestampBeforeMaxMs}) before broker time ${nowMs}`,
+      );
+    }
+    if (timestamp > nowMs + config.messageTimestampAfterMaxMs) {
+      throw new InvalidTimestampError(
+        `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${config.messageTimestampAfterMaxMs}) after broker time ${nowMs}`,
+      );
+    }
+  }
+}

@@ -1,0 +1,835 @@
+import { CorruptRecordError, TimestampType, decodeBatchRecords, readBatchHeader, recordTimestamp } from '@tributary/protocol';
+import type { Clock } from '../clock';
+import type { LogConfig } from '../config';
+import { KafkaStorageError, OffsetOutOfRangeError, storageError } from '../errors';
+import type { FileSystem } from '../fs/file-system';
+import { joinPath } from '../fs/file-system';
+import {
+  CLEANED_SUFFIX,
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  SWAP_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+  offsetFromFileName,
+} from '../format/file-names';
+import type { AbortedTxn } from '../format/transaction-index';
+import type { StorageLogger } from '../logger';
+import { silentLogger } from '../logger';
+import { AppendOrigin, validateAndAssignOffsets } from './append-validation';
+import { batchesIn, isEntryChecksumValid } from './batch-scan';
+import { LeaderEpochCache } from './leader-epoch-cache';
+import { LogSegment } from './segment';
+
+export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+
+/** ListOffsets' special timestamps. */
+export const EARLIEST_TIMESTAMP = -2n;
+export const LATEST_TIMESTAMP = -1n;
+export const MAX_TIMESTAMP = -3n;
+
+/** How far a fetch may read: followers to the log end, consumers to the high watermark or last stable offset. */
+export enum FetchIsolation {
+  LogEnd = 'log-end',
+  HighWatermark = 'high-watermark',
+  TxnCommitted = 'txn-committed',
+}
+
+export interface PartitionLogOptions {
+  fs: FileSystem;
+  clock: Clock;
+  /** The partition directory, `<log.dir>/<topic>-<partition>`. */
+  dir: string;
+  topic: string;
+  partition: number;
+  config: LogConfig;
+  /** Offset below which everything is known to be flushed; recovery validates from here on. */
+  recoveryPoint?: bigint;
+  /** Checkpointed log start offset (after DeleteRecords). */
+  logStartOffset?: bigint;
+  /** Checkpointed high watermark. */
+  highWatermark?: bigint;
+  /** When the broker shut down cleanly, nothing needs re-validation. */
+  hadCleanShutdown?: boolean;
+  /**
+   * Standalone brokers commit on append: the high watermark follows the log end offset. A replicated partition
+   * sets it from follower progress instead.
+   */
+  highWatermarkFollowsLogEnd?: boolean;
+  /** Check each batch's CRC before handing it to a reader (default on; costs ~0.3 ms per MB). */
+  verifyChecksumsOnRead?: boolean;
+  logger?: StorageLogger;
+}
+
+export interface AppendOptions {
+  /** Assign offsets from the log end (leaders); false keeps the batches' offsets (followers). */
+  assignOffsets?: boolean;
+  leaderEpoch?: number;
+  origin?: AppendOrigin;
+  /** Overrides `message.timestamp.type` for this append. */
+  timestampType?: TimestampType;
+}
+
+export interface AppendResult {
+  firstOffset: bigint;
+  lastOffset: bigint;
+  /** Broker time stamped on the batches, or -1 under CreateTime. */
+  logAppendTimeMs: number;
+  logStartOffset: bigint;
+  maxTimestamp: number;
+  offsetOfMaxTimestamp: bigint;
+  recordCount: number;
+  validBytes: number;
+}
+
+export interface ReadOptions {
+  isolation?: FetchIsolation;
+  /** Return at least one whole batch even when it is larger than maxBytes (KIP-74); default true. */
+  minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** Whole batches, as one buffer read from the segment (a view; not copied again). */
+  records: Buffer;
+  /** Base offset of the first batch returned, if any. */
+  firstBatchOffset: bigint | undefined;
+  highWatermark: bigint;
+  logStartOffset: bigint;
+  lastStableOffset: bigint;
+  logEndOffset: bigint;
+  /** For READ_COMMITTED fetches: aborted transactions that overlap the returned range. */
+  abortedTransactions?: AbortedTxn[];
+}
+
+export interface TimestampAndOffset {
+  timestamp: bigint;
+  offset: bigint;
+  leaderEpoch?: number;
+}
+
+/** A segment renamed to `.deleted`, waiting for `file.delete.delay.ms`. */
+interface PendingDeletion {
+  paths: string[];
+  dueMs: number;
+}
+
+/**
+ * The log of one partition: an ordered list of segments, the last of which is active and takes appends.
+ *
+ * Concurrency: call only from the event loop. Every method runs to completion without awaiting, so the
+ * partition's state (segments, offsets, indexes) changes atomically with respect to other requests. The cleaner
+ * prepares compacted segments separately and swaps them in with `replaceSegments`, also synchronously.
+ */
+export class PartitionLog {
+  readonly topic: string;
+  readonly partition: number;
+  readonly dir: string;
+  config: LogConfig;
+  private readonly fs: FileSystem;
+  private readonly clock: Clock;
+  private readonly logger: StorageLogger;
+  private segments: LogSegment[] = [];
+  private _logStartOffset = 0n;
+  private _highWatermark = 0n;
+  private _recoveryPoint = 0n;
+  private firstUnstableOffset: bigint | undefined;
+  private unflushedRecords = 0;
+  private lastFlushMs: number;
+  private pendingDeletions: PendingDeletion[] = [];
+  private readonly highWatermarkFollowsLogEnd: boolean;
+  private readonly verifyChecksumsOnRead: boolean;
+  /** Set after a disk failure: the log refuses further work until it is reopened. */
+  private failure: KafkaStorageError | undefined;
+  private closed = false;
+  readonly leaderEpochCache: LeaderEpochCache;
+
+  private constructor(options: PartitionLogOptions) {
+    this.fs = options.fs;
+    this.clock = options.clock;
+    this.dir = options.dir;
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.config = options.config;
+    this.logger = options.logger ?? silentLogger;
+    this.highWatermarkFollowsLogEnd = options.highWatermarkFollowsLogEnd ?? true;
+    this.verifyChecksumsOnRead = options.verifyChecksumsOnRead ?? true;
+    this.lastFlushMs = this.clock.nowMs();
+    this.leaderEpochCache = new LeaderEpochCache(this.fs, joinPath(this.dir, LEADER_EPOCH_CHECKPOINT));
+  }
+
+  /** Opens (creating if needed) and recovers a partition's log. */
+  static open(options: PartitionLogOptions): PartitionLog {
+    const log = new PartitionLog(options);
+    try {
+      log.load(options);
+    } catch (cause) {
+      log.closeQuietly();
+      throw storageError('load log', options.dir, cause);
+    }
+    return log;
+  }
+
+  get name(): string {
+    return `${this.topic}-${this.partition}`;
+  }
+
+  get logStartOffset(): bigint {
+    return this._logStartOffset;
+  }
+
+  get logEndOffset(): bigint {
+    return this.activeSegment.nextOffset;
+  }
+
+  get highWatermark(): bigint {
+    return this._highWatermark;
+  }
+
+  get recoveryPoint(): bigint {
+    return this._recoveryPoint;
+  }
+
+  /** The last stable offset: the high watermark, or the first offset of the oldest open transaction below it. */
+  get lastStableOffset(): bigint {
+    const fuo = this.firstUnstableOffset;
+    return fuo !== undefined && fuo < this._highWatermark ? fuo : this._highWatermark;
+  }
+
+  /** Set by the producer-state tracking (transactions); undefined when no transaction is open. */
+  setFirstUnstableOffset(offset: bigint | undefined): void {
+    this.firstUnstableOffset = offset;
+  }
+
+  get activeSegment(): LogSegment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  /** The segments, oldest first. A snapshot: later appends or rolls do not change the array returned. */
+  allSegments(): readonly LogSegment[] {
+    return [...this.segments];
+  }
+
+  get sizeInBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  get isFailed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  setHighWatermark(offset: bigint): void {
+    const leo = this.logEndOffset;
+    const clamped = offset < this._logStartOffset ? this._logStartOffset : offset > leo ? leo : offset;
+    this._highWatermark = clamped;
+  }
+
+  /**
+   * Validates, assigns offsets to and appends a record set. The batches are rewritten in place (base offset,
+   * leader epoch, LogAppendTime) and written as they are. Throws a typed error with the Kafka error code on a
+   * bad batch (nothing is written) or on a disk failure (the log then refuses further appends).
+   */
+  append(records: Buffer, options: AppendOptions = {}): AppendResult {
+    this.checkUsable();
+    const nowMs = this.clock.nowMs();
+    const validated = validateAndAssignOffsets(records, this.config, {
+      nextOffset: this.logEndOffset,
+      assignOffsets: options.assignOffsets ?? true,
+      origin: options.origin ?? AppendOrigin.Client,
+      nowMs,
+      leaderEpoch: options.leaderEpoch,
+      timestampType: options.timestampType,
+    });
+    try {
+      const segment = this.maybeRoll(records.length, validated.lastOffset, validated.maxTimestamp, nowMs);
+      if (validated.firstOffset > segment.nextOffset && segment.size > 0 && (options.assignOffsets ?? true) === false) {
+        // Followers may skip offsets (compacted leaders); the segment simply starts its next batch higher.
+      }
+      segment.append(records, validated.batches, nowMs);
+      if (options.leaderEpoch !== undefined) this.leaderEpochCache.assign(options.leaderEpoch, validated.firstOffset);
+    } catch (cause) {
+      throw this.fail(storageError('append to', this.name, cause));
+    }
+    if (this.highWatermarkFollowsLogEnd) this._highWatermark = this.logEndOffset;
+    this.unflushedRecords += validated.recordCount;
+    if (this.unflushedRecords >= this.config.flushMessages) this.flush();
+    return {
+      firstOffset: validated.firstOffset,
+      lastOffset: validated.lastOffset,
+      logAppendTimeMs: validated.logAppendTimeMs,
+      logStartOffset: this._logStartOffset,
+      maxTimestamp: validated.maxTimestamp,
+      offsetOfMaxTimestamp: validated.offsetOfMaxTimestamp,
+      recordCount: validated.recordCount,
+      validBytes: records.length,
+    };
+  }
+
+  /**
+   * Reads whole batches from `offset` up to `maxBytes` (at least one batch unless `minOneBatch` is false),
+   * bounded by the isolation level: followers read to the log end, consumers to the high watermark, READ_COMMITTED
+   * consumers to the last stable offset. Batches whose CRC fails are never returned.
+   */
+  read(offset: bigint, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    this.checkUsable();
+    const isolation = options.isolation ?? FetchIsolation.HighWatermark;
+    const upperBound =
+      isolation === FetchIsolation.LogEnd
+        ? this.logEndOffset
+        : isolation === FetchIsolation.HighWatermark
+          ? this._highWatermark
+          : this.lastStableOffset;
+    const base: ReadResult = {
+      records: Buffer.alloc(0),
+      firstBatchOffset: undefined,
+      highWatermark: this._highWatermark,
+      logStartOffset: this._logStartOffset,
+      lastStableOffset: this.lastStableOffset,
+      logEndOffset: this.logEndOffset,
+    };
+    if (offset < this._logStartOffset || offset > this.logEndOffset) {
+      throw new OffsetOutOfRangeError(
+        `offset ${offset} is outside [${this._logStartOffset}, ${this.logEndOffset}] of ${this.name}`,
+      );
+    }
+    if (offset >= upperBound) return base;
+    let index = this.segmentIndexFor(offset);
+    const minOneBatch = options.minOneBatch ?? true;
+    while (index < this.segments.length) {
+      const segment = this.segments[index];
+      let result;
+      try {
+        result = segment.read(offset, maxBytes, segment.size, minOneBatch);
+      } catch (cause) {
+        throw this.fail(storageError('read from', this.name, cause));
+      }
+      if (result) {
+        const records = this.trimToReadable(result.records, offset, upperBound);
+        if (records.length === 0) return base;
+        const firstBatchOffset = records.readBigInt64BE(0);
+        const out: ReadResult = { ...base, records, firstBatchOffset };
+        if (isolation === FetchIsolation.TxnCommitted) {
+          out.abortedTransactions = this.collectAbortedTransactions(offset, upperBound);
+        }
+        return out;
+      }
+      index++;
+    }
+    return base;
+  }
+
+  /**
+   * Keeps the batches below `upperBound` that pass the checks a reader can make: checksum, and offsets that
+   * hold the requested one and then increase. Refuses (CORRUPT_MESSAGE) when the very first batch fails, so a
+   * damaged batch is never handed out; later failures just end the read early.
+   */
+  private trimToReadable(records: Buffer, requestedOffset: bigint, upperBound: bigint): Buffer {
+    let end = 0;
+    let previousLast = requestedOffset - 1n;
+    for (const batch of batchesIn(records)) {
+      if (batch.lastOffset >= upperBound) break;
+      const inOrder = batch.lastOffset > previousLast && (end > 0 || batch.baseOffset <= requestedOffset || batch.magic !== 2);
+      const intact =
+        inOrder && (!this.verifyChecksumsOnRead || isEntryChecksumValid(records.subarray(batch.position, batch.position + batch.size), batch.magic));
+      if (!intact) {
+        if (end === 0) {
+          this.logger.error(`${this.name}: batch at offset ${batch.baseOffset} is damaged on disk; not returning it`);
+          throw new CorruptRecordError(`batch at offset ${batch.baseOffset} of ${this.name} is corrupt on disk`);
+        }
+        break;
+      }
+      previousLast = batch.lastOffset;
+      end = batch.position + batch.size;
+    }
+    return records.subarray(0, end);
+  }
+
+  /** Aborted transactions (from the segments' `.txnindex`) that overlap [fromOffset, upperBound). */
+  collectAbortedTransactions(fromOffset: bigint, upperBound: bigint): AbortedTxn[] {
+    const result: AbortedTxn[] = [];
+    for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      if (segment.baseOffset >= upperBound) break;
+      if (!this.fs.exists(segment.filePath(TXN_INDEX_SUFFIX))) continue;
+      result.push(...segment.txnIndex.collectAbortedTxns(fromOffset, upperBound));
+    }
+    return result;
+  }
+
+  /** Records an aborted transaction in the active segment's `.txnindex` (called when an ABORT marker is appended). */
+  appendAbortedTransaction(txn: AbortedTxn): void {
+    this.checkUsable();
+    try {
+      const segment = this.segments[this.segmentIndexFor(txn.lastOffset)];
+      segment.txnIndex.append(txn);
+    } catch (cause) {
+      throw this.fail(storageError('index aborted transaction in', this.name, cause));
+    }
+  }
+
+  /**
+   * ListOffsets: earliest (-2), latest (-1), max timestamp (-3), or the first batch holding a record with a
+   * timestamp at or after `timestamp`. Returns undefined when no record is that late. The time index narrows
+   * the search to a few batches; only the matching batch is decoded to find the exact record.
+   */
+  offsetForTimestamp(timestamp: bigint): TimestampAndOffset | undefined {
+    this.checkUsable();
+    if (timestamp === EARLIEST_TIMESTAMP) return { timestamp: -1n, offset: this._logStartOffset };
+    if (timestamp === LATEST_TIMESTAMP) return { timestamp: -1n, offset: this.logEndOffset };
+    if (timestamp === MAX_TIMESTAMP) {
+      let best: { segment: LogSegment; ts: number } | undefined;
+      for (const segment of this.segments) {
+        const ts = segment.maxTimestamp;
+        if (ts >= 0 && (!best || ts > best.ts)) best = { segment, ts };
+      }
+      if (!best) return undefined;
+      const batch = best.segment.findBatchByTimestamp(best.ts, this._logStartOffset);
+      if (!batch) return undefined;
+      return firstRecordAtOrAfter(best.segment.readBatch(batch), BigInt(best.ts), this._logStartOffset);
+    }
+    const target = Number(timestamp);
+    for (const segment of this.segments) {
+      if (segment.nextOffset <= this._logStartOffset || segment.maxTimestamp < target) continue;
+      const batch = segment.findBatchByTimestamp(target, this._logStartOffset);
+      if (!batch) continue;
+      const bytes = segment.readBatch(batch);
+      const exact = firstRecordAtOrAfter(bytes, timestamp, this._logStartOffset);
+      if (exact) return exact;
+    }
+    return undefined;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset up to `offset` (bounded by the high watermark) and removes the
+   * segments that lie wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: bigint): bigint {
+    this.checkUsable();
+    if (offset > this._highWatermark) {
+      throw new OffsetOutOfRangeError(`cannot delete records before ${offset}: above the high watermark ${this._highWatermark}`);
+    }
+    if (offset > this._logStartOffset) {
+      this._logStartOffset = offset;
+      this.leaderEpochCache.truncateFromStart(offset);
+      this.deleteSegmentsWhile((_segment, next) => next !== undefined && next.baseOffset <= this._logStartOffset, 'log start offset');
+    }
+    return this._logStartOffset;
+  }
+
+  /**
+   * Applies retention: segments older than `retention.ms`, beyond `retention.bytes`, or below the log start
+   * offset are renamed to `.deleted` and removed after `file.delete.delay.ms`. Only data below the high
+   * watermark is ever deleted. Returns the number of segments deleted.
+   */
+  applyRetention(): number {
+    this.checkUsable();
+    let deleted = this.deleteSegmentsWhile(
+      (_segment, next) => next !== undefined && next.baseOffset <= this._logStartOffset,
+      'log start offset',
+    );
+    if (!this.config.cleanupPolicy.delete) return deleted;
+    const nowMs = this.clock.nowMs();
+    if (this.config.retentionMs >= 0) {
+      deleted += this.deleteSegmentsWhile(
+        (segment) => nowMs - segment.largestTimestampOrModifiedMs() > this.config.retentionMs,
+        `retention.ms ${this.config.retentionMs}`,
+      );
+    }
+    if (this.config.retentionBytes >= 0) {
+      let excess = this.sizeInBytes - this.config.retentionBytes;
+      deleted += this.deleteSegmentsWhile((segment) => {
+        if (excess - segment.size < 0) return false;
+        excess -= segment.size;
+        return true;
+      }, `retention.bytes ${this.config.retentionBytes}`);
+    }
+    return deleted;
+  }
+
+  /**
+   * Deletes the oldest segments while `predicate` holds, never past the high watermark. When every segment
+   * qualifies, the active one is rolled first so the log keeps an (empty) active segment, as Kafka does.
+   */
+  private deleteSegmentsWhile(predicate: (segment: LogSegment, next: LogSegment | undefined) => boolean, reason: string): number {
+    const doomed: LogSegment[] = [];
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      const next = this.segments[i + 1];
+      const upper = next ? next.baseOffset : this.logEndOffset;
+      if (upper > this._highWatermark) break;
+      if (!next && segment.size === 0) break;
+      if (!predicate(segment, next)) break;
+      doomed.push(segment);
+    }
+    if (doomed.length === 0) return 0;
+    try {
+      if (doomed.length === this.segments.length) this.roll();
+      const nowMs = this.clock.nowMs();
+      for (const segment of doomed) {
+        this.segments.shift();
+        const paths = segment.markDeleted();
+        this.pendingDeletions.push({ paths, dueMs: nowMs + this.config.fileDeleteDelayMs });
+        this.logger.info(`${this.name}: deleting segment ${segment.baseOffset} (${reason})`);
+      }
+    } catch (cause) {
+      throw this.fail(storageError('delete segments of', this.name, cause));
+    }
+    const first = this.segments[0].baseOffset;
+    if (first > this._logStartOffset) {
+      this._logStartOffset = first;
+      this.leaderEpochCache.truncateFromStart(first);
+    }
+    if (this._recoveryPoint < this._logStartOffset) this._recoveryPoint = this._logStartOffset;
+    this.deletePendingFiles();
+    return doomed.length;
+  }
+
+  /** Unlinks `.deleted` files whose delay has passed. Returns how many files were removed. */
+  deletePendingFiles(): number {
+    const nowMs = this.clock.nowMs();
+    let removed = 0;
+    const remaining: PendingDeletion[] = [];
+    for (const pending of this.pendingDeletions) {
+      if (pending.dueMs > nowMs) {
+        remaining.push(pending);
+        continue;
+      }
+      for (const path of pending.paths) {
+        try {
+          if (this.fs.exists(path)) this.fs.unlink(path);
+          removed++;
+        } catch (cause) {
+          this.logger.warn(`${this.name}: could not delete ${path}: ${String(cause)}`);
+        }
+      }
+    }
+    this.pendingDeletions = remaining;
+    return removed;
+  }
+
+  /** Starts a new active segment at the log end offset (no-op if the active segment is empty). */
+  roll(): LogSegment {
+    const active = this.activeSegment;
+    if (active.size === 0) return active;
+    const nowMs = this.clock.nowMs();
+    active.onBecomeInactive();
+    const segment = LogSegment.create(this.segmentOptions(this.logEndOffset, nowMs));
+    this.segments.push(segment);
+    try {
+      this.fs.syncDirectory(this.dir);
+    } catch (cause) {
+      throw storageError('fsync directory', this.dir, cause);
+    }
+    this.logger.info(`${this.name}: rolled new segment at offset ${segment.baseOffset}`);
+    return segment;
+  }
+
+  private maybeRoll(bytes: number, lastOffset: bigint, maxTimestamp: number, nowMs: number): LogSegment {
+    const active = this.activeSegment;
+    if (active.shouldRoll(bytes, lastOffset, maxTimestamp, nowMs, this.config.segmentBytes, this.config.segmentMs)) {
+      return this.roll();
+    }
+    return active;
+  }
+
+  /**
+   * fsyncs everything appended so far and moves the recovery point to the log end offset: a crash after this
+   * returns never loses these records.
+   */
+  flush(): void {
+    this.checkUsable();
+    const target = this.logEndOffset;
+    if (target <= this._recoveryPoint && this.unflushedRecords === 0) return;
+    try {
+      for (let i = this.segmentIndexFor(this._recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
+    } catch (cause) {
+      throw this.fail(storageError('flush', this.name, cause));
+    }
+    this._recoveryPoint = target;
+    this.unflushedRecords = 0;
+    this.lastFlushMs = this.clock.nowMs();
+  }
+
+  /** Flushes when `flush.ms` has passed since the last flush (called by the log manager's scheduler). */
+  flushIfDue(): void {
+    if (this.unflushedRecords > 0 && this.clock.nowMs() - this.lastFlushMs >= this.config.flushMs) this.flush();
+  }
+
+  /**
+   * Removes every offset ≥ `offset` (a follower diverged from its leader). Whole segments above it go; the one
+   * holding it is cut. The high watermark and recovery point move down with it.
+   */
+  truncateTo(offset: bigint): void {
+    this.checkUsable();
+    if (offset >= this.logEndOffset) return;
+    if (offset < this._logStartOffset) {
+      this.truncateFullyAndStartAt(offset);
+      return;
+    }
+    try {
+      while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
+        const segment = this.segments.pop() as LogSegment;
+        this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: this.clock.nowMs() + this.config.fileDeleteDelayMs });
+      }
+      this.activeSegment.truncateTo(offset);
+    } catch (cause) {
+      throw this.fail(storageError('truncate', this.name, cause));
+    }
+    this.leaderEpochCache.truncateFromEnd(offset);
+    if (this._highWatermark > offset) this._highWatermark = offset;
+    if (this._recoveryPoint > offset) this._recoveryPoint = offset;
+  }
+
+  /** Drops every segment and starts an empty log at `offset`. */
+  truncateFullyAndStartAt(offset: bigint): void {
+    this.checkUsable();
+    try {
+      const nowMs = this.clock.nowMs();
+      for (const segment of this.segments) {
+        this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: nowMs + this.config.fileDeleteDelayMs });
+      }
+      this.segments = [LogSegment.create(this.segmentOptions(offset, nowMs))];
+    } catch (cause) {
+      throw this.fail(storageError('truncate', this.name, cause));
+    }
+    this.leaderEpochCache.clear();
+    this._logStartOffset = offset;
+    this._highWatermark = offset;
+    this._recoveryPoint = offset;
+  }
+
+  /**
+   * Swaps compacted segments in for the originals (called by the cleaner). `cleaned` must already be
+   * written and flushed under the `.cleaned` suffix and cover exactly the offsets of `originals`. The swap follows
+   * Kafka's crash-safe order: rename the cleaned files to `.swap`, mark the originals `.deleted`, then drop
+   * the `.swap` suffix. Recovery finishes any step a crash interrupted.
+   */
+  replaceSegments(cleaned: LogSegment, originals: readonly LogSegment[]): void {
+    this.checkUsable();
+    const first = this.segments.indexOf(originals[0]);
+    if (first < 0 || originals.some((s, i) => this.segments[first + i] !== s)) {
+      throw new Error('segments to replace are no longer contiguous in the log');
+    }
+    try {
+      cleaned.renameWithSuffix(SWAP_SUFFIX);
+      this.fs.syncDirectory(this.dir);
+      const nowMs = this.clock.nowMs();
+      for (const segment of originals) {
+        this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: nowMs + this.config.fileDeleteDelayMs });
+      }
+      cleaned.renameToFinal();
+      this.fs.syncDirectory(this.dir);
+    } catch (cause) {
+      throw this.fail(storageError('swap cleaned segment into', this.name, cause));
+    }
+    this.segments.splice(first, originals.length, cleaned);
+  }
+
+  /** Options for a new segment in this log's directory. */
+  segmentOptions(baseOffset: bigint, nowMs: number, fileSuffix?: string) {
+    return {
+      fs: this.fs,
+      dir: this.dir,
+      baseOffset,
+      indexIntervalBytes: this.config.indexIntervalBytes,
+      maxIndexBytes: this.config.segmentIndexBytes,
+      createdMs: nowMs,
+      fileSuffix,
+    };
+  }
+
+  /** Index of the segment holding `offset` (the last one whose base offset is ≤ it). */
+  private segmentIndexFor(offset: bigint): number {
+    let low = 0;
+    let high = this.segments.length - 1;
+    let found = 0;
+    while (low <= high) {
+      const mid = (low + high) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid;
+        low = mid + 1;
+      } else {
+        high = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Closes the files. With `clean`, the active time index gets its final entry first. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (!this.failure) {
+      try {
+        this.activeSegment?.onBecomeInactive();
+      } catch (cause) {
+        this.logger.warn(`${this.name}: could not write the final time index entry: ${String(cause)}`);
+      }
+    }
+    this.closeQuietly();
+  }
+
+  /** Closes and removes the whole partition directory. */
+  delete(): void {
+    this.closed = true;
+    this.closeQuietly();
+    this.fs.removeTree(this.dir);
+  }
+
+  private closeQuietly(): void {
+    for (const segment of this.segments) {
+      try {
+        segment.close();
+      } catch {
+        // Closing after a disk failure may fail too; nothing more can be done for this file.
+      }
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.failure) throw new KafkaStorageError(`${this.name} is offline after a disk failure`, { cause: this.failure });
+    if (this.closed) throw new KafkaStorageError(`${this.name} is closed`);
+  }
+
+  /** Records a disk failure: the log stops serving until reopened (its log dir goes offline). */
+  private fail(error: KafkaStorageError): KafkaStorageError {
+    this.failure = error;
+    this.logger.error(`${this.name}: ${error.message}; the partition is offline until its log dir is reopened`);
+    this.onFailure?.(error);
+    return error;
+  }
+
+  /** Called once when the log hits a disk failure (the log manager takes the dir offline). */
+  onFailure: ((error: KafkaStorageError) => void) | undefined;
+
+  // ---- loading and recovery ----
+
+  private load(options: PartitionLogOptions): void {
+    this.fs.mkdir(this.dir);
+    this.completeInterruptedSwaps();
+    const baseOffsets = this.listSegmentBaseOffsets();
+    const nowMs = this.clock.nowMs();
+    for (const baseOffset of baseOffsets) this.segments.push(LogSegment.open(this.segmentOptions(baseOffset, nowMs)));
+
+    const recoveryPoint = options.hadCleanShutdown ? undefined : (options.recoveryPoint ?? 0n);
+    this.recoverSegments(recoveryPoint);
+
+    if (this.segments.length === 0) {
+      const start = options.logStartOffset ?? 0n;
+      this.segments.push(LogSegment.create(this.segmentOptions(start, nowMs)));
+    }
+    const firstBase = this.segments[0].baseOffset;
+    const checkpointedStart = options.logStartOffset ?? firstBase;
+    const leo = this.logEndOffset;
+    this._logStartOffset = checkpointedStart > firstBase ? (checkpointedStart > leo ? leo : checkpointedStart) : firstBase;
+    this._recoveryPoint = leo;
+    const hw = options.highWatermark ?? (this.highWatermarkFollowsLogEnd ? leo : this._logStartOffset);
+    this._highWatermark = this.highWatermarkFollowsLogEnd ? leo : hw;
+    this.setHighWatermark(this._highWatermark);
+    this.leaderEpochCache.truncateFromEnd(leo);
+    this.leaderEpochCache.truncateFromStart(this._logStartOffset);
+  }
+
+  /**
+   * Re-validates every segment at or above the recovery point (all of them when it is 0), and any segment whose
+   * indexes are missing or inconsistent. At the first invalid or torn batch the segment is truncated and every
+   * later segment deleted: offsets must stay contiguous, and nothing after a hole can be trusted.
+   */
+  private recoverSegments(recoveryPoint: bigint | undefined): void {
+    for (let i = 0; i < this.segments.length; i++) {
+      const segment = this.segments[i];
+      const next = this.segments[i + 1];
+      const aboveRecoveryPoint = recoveryPoint !== undefined && (!next || next.baseOffset > recoveryPoint);
+      const needsRecovery = aboveRecoveryPoint || !segment.indexesLookSane();
+      if (!needsRecovery) continue;
+      const result = segment.recover(Math.max(this.config.maxMessageBytes, this.config.segmentBytes));
+      if (result.truncatedBytes > 0) {
+        this.logger.warn(
+          `${this.name}: recovery truncated ${result.truncatedBytes} bytes of segment ${segment.baseOffset} (${result.stopReason})`,
+        );
+        const dropped = this.segments.splice(i + 1);
+        for (const later of dropped) {
+          this.logger.warn(`${this.name}: deleting segment ${later.baseOffset} after the corruption in ${segment.baseOffset}`);
+          later.close();
+          for (const path of later.renameWithSuffix(DELETED_SUFFIX)) this.fs.unlink(path);
+        }
+        // A truncated segment may have become empty; an empty non-first segment is dropped too (its offsets
+        // are no longer known to be reachable) unless it is the only one left.
+        break;
+      }
+    }
+    // The segments' base offsets must be above the previous segments' data, else the log is inconsistent.
+    for (let i = 1; i < this.segments.length; i++) {
+      if (this.segments[i].baseOffset < this.segments[i - 1].nextOffset) {
+        throw new KafkaStorageError(
+          `${this.name}: segment ${this.segments[i].baseOffset} overlaps the previous one ending at ${this.segments[i - 1].nextOffset}`,
+        );
+      }
+    }
+  }
+
+  /** Base offsets of the `.log` files, after removing leftovers (`.deleted`, `.cleaned`, `.tmp`, orphan indexes). */
+  private listSegmentBaseOffsets(): bigint[] {
+    const names = this.fs.readdir(this.dir);
+    const logs = new Set<string>();
+    for (const name of names) {
+      if (name.endsWith(DELETED_SUFFIX) || name.endsWith(CLEANED_SUFFIX) || name.endsWith('.tmp')) {
+        this.fs.unlink(joinPath(this.dir, name));
+        continue;
+      }
+      if (name.endsWith(LOG_SUFFIX) && offsetFromFileName(name) !== undefined) logs.add(name.slice(0, 20));
+    }
+    for (const name of names) {
+      const isIndex = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX].some((s) => name.endsWith(s));
+      if (isIndex && offsetFromFileName(name) !== undefined && !logs.has(name.slice(0, 20))) {
+        this.logger.warn(`${this.name}: removing index ${name} that has no log file`);
+        this.fs.unlink(joinPath(this.dir, name));
+      }
+    }
+    return [...logs].map((n) => BigInt(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
+
+  /**
+   * Finishes a cleaner swap a crash interrupted: a `.swap` segment is complete (it was flushed before the
+   * rename), so the originals it replaces are removed and it takes the real names.
+   */
+  private completeInterruptedSwaps(): void {
+    const names = this.fs.readdir(this.dir);
+    for (const name of names) {
+      if (!name.endsWith(LOG_SUFFIX + SWAP_SUFFIX)) continue;
+      const base = offsetFromFileName(name);
+      if (base === undefined) continue;
+      const swap = LogSegment.open({ ...this.segmentOptions(base, this.clock.nowMs()), fileSuffix: SWAP_SUFFIX });
+      const end = swap.nextOffset;
+      swap.close();
+      for (const other of names) {
+        const otherBase = offsetFromFileName(other);
+        if (otherBase === undefined || other.endsWith(SWAP_SUFFIX)) continue;
+        if (otherBase >= base && otherBase < end) this.fs.unlink(joinPath(this.dir, other));
+      }
+      for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+        const from = joinPath(this.dir, name.slice(0, 20) + suffix + SWAP_SUFFIX);
+        if (this.fs.exists(from)) this.fs.rename(from, joinPath(this.dir, name.slice(0, 20) + suffix));
+      }
+      this.logger.info(`${this.name}: completed an interrupted cleaner swap of segment ${base}`);
+    }
+  }
+}
+
+
+/** The first record of a batch with timestamp ≥ `timestamp` and offset ≥ `minOffset` (decodes the batch). */
+function firstRecordAtOrAfter(batch: Buffer, timestamp: bigint, minOffset: bigint): TimestampAndOffset | undefined {
+  const header = readBatchHeader(batch);
+  if (header.magic !== 2) {
+    // Legacy entries are indexed by their only (last) offset; answer at that granularity.
+    return header.baseOffset >= minOffset ? { timestamp, offset: header.baseOffset } : undefined;
+  }
+  for (const record of decodeBatchRecords(batch)) {
+    const offset = header.baseOffset + BigInt(record.offsetDelta);
+    const recordTs = recordTimestamp(header, record);
+    if (offset >= minOffset && recordTs >= timestamp) {
+      return { timestamp: recordTs, offset, leaderEpoch: header.partitionLeaderEpoch >= 0 ? header.partitionLeaderEpoch : undefined };
+    }
+  }
+  return undefined;
+}

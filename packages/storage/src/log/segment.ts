@@ -1,0 +1,521 @@
+import type { FileHandle, FileSystem } from '../fs/file-system';
+import { joinPath, readAt } from '../fs/file-system';
+import { storageError } from '../errors';
+import {
+  DELETED_SUFFIX,
+  INDEX_SUFFIX,
+  LOG_SUFFIX,
+  TIME_INDEX_SUFFIX,
+  TXN_INDEX_SUFFIX,
+  offsetFileName,
+} from '../format/file-names';
+import { OffsetIndex, type OffsetPosition } from '../format/offset-index';
+import { TimeIndex, type TimestampOffset } from '../format/time-index';
+import { TransactionIndex } from '../format/transaction-index';
+import { type BatchInfo, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
+
+const INT32_MAX = 2 ** 31 - 1;
+
+export interface SegmentOptions {
+  fs: FileSystem;
+  dir: string;
+  baseOffset: bigint;
+  indexIntervalBytes: number;
+  maxIndexBytes: number;
+  /** Wall-clock time of creation, for `segment.ms` when batches carry no timestamps. */
+  createdMs: number;
+  /** File-name suffix appended after the usual one (e.g. `.cleaned` for cleaner output). */
+  fileSuffix?: string;
+}
+
+/** What `recover()` found. */
+export interface RecoveryResult {
+  validBytes: number;
+  truncatedBytes: number;
+  batches: number;
+  /** Why the scan stopped early, when it did. */
+  stopReason?: string;
+}
+
+/**
+ * One segment: the `.log` file of batches plus its offset, time and transaction indexes, all named by the base
+ * offset. A segment only appends at its end; everything it holds after `append` returns is in the page cache,
+ * and survives a crash only after `flush()`.
+ *
+ * Positions are numbers (a segment is at most 2 GiB, as in Kafka); offsets are bigint at the edges and relative
+ * int32 inside the indexes. Call only from the event loop.
+ */
+export class LogSegment {
+  readonly baseOffset: bigint;
+  private readonly fs: FileSystem;
+  private readonly dir: string;
+  private suffix: string;
+  private handle: FileHandle;
+  private _size: number;
+  private offsetIndexLoaded: OffsetIndex | undefined;
+  private timeIndexLoaded: TimeIndex | undefined;
+  private txnIndexLoaded: TransactionIndex | undefined;
+  private readonly indexIntervalBytes: number;
+  private readonly maxIndexBytes: number;
+  private bytesSinceLastIndexEntry = 0;
+  /** Largest timestamp in the segment so far and the (relative) offset of the batch holding it; -1 when none. */
+  private maxTimestampSoFar = -1;
+  private offsetOfMaxTimestampSoFar = 0;
+  /** Offset after the last batch; computed lazily for segments opened from disk. */
+  private nextOffsetKnown: bigint | undefined;
+  /** Timestamp of the first batch, the reference for `segment.ms`. */
+  private rollingBasedTimestamp: number | undefined;
+  readonly createdMs: number;
+  private lastAppendMs: number;
+
+  private constructor(options: SegmentOptions, handle: FileHandle, size: number) {
+    this.fs = options.fs;
+    this.dir = options.dir;
+    this.baseOffset = options.baseOffset;
+    this.suffix = options.fileSuffix ?? '';
+    this.indexIntervalBytes = options.indexIntervalBytes;
+    this.maxIndexBytes = options.maxIndexBytes;
+    this.createdMs = options.createdMs;
+    this.lastAppendMs = options.createdMs;
+    this.handle = handle;
+    this._size = size;
+  }
+
+  /** Creates a new empty segment (its `.log` and both index files). */
+  static create(options: SegmentOptions): LogSegment {
+    const path = segmentPath(options.dir, options.baseOffset, LOG_SUFFIX) + (options.fileSuffix ?? '');
+    let handle: FileHandle;
+    try {
+      handle = options.fs.open(path, { create: true });
+      handle.truncate(0);
+    } catch (cause) {
+      throw storageError('create segment', path, cause);
+    }
+    const segment = new LogSegment(options, handle, 0);
+    segment.offsetIndexLoaded = OffsetIndex.open(options.fs, segment.filePath(INDEX_SUFFIX), options.maxIndexBytes);
+    segment.timeIndexLoaded = TimeIndex.open(options.fs, segment.filePath(TIME_INDEX_SUFFIX), options.maxIndexBytes);
+    segment.offsetIndexLoaded.replaceWith([]);
+    segment.timeIndexLoaded.replaceWith([]);
+    segment.nextOffsetKnown = options.baseOffset;
+    return segment;
+  }
+
+  /** Opens an existing segment; indexes load on first use. */
+  static open(options: SegmentOptions): LogSegment {
+    const path = segmentPath(options.dir, options.baseOffset, LOG_SUFFIX) + (options.fileSuffix ?? '');
+    try {
+      const handle = options.fs.open(path);
+      return new LogSegment(options, handle, handle.size());
+    } catch (cause) {
+      throw storageError('open segment', path, cause);
+    }
+  }
+
+  get size(): number {
+    return this._size;
+  }
+
+  get logPath(): string {
+    return this.filePath(LOG_SUFFIX);
+  }
+
+  filePath(suffix: string): string {
+    return segmentPath(this.dir, this.baseOffset, suffix) + this.suffix;
+  }
+
+  get offsetIndex(): OffsetIndex {
+    if (!this.offsetIndexLoaded) {
+      this.offsetIndexLoaded = OffsetIndex.open(this.fs, this.filePath(INDEX_SUFFIX), this.maxIndexBytes);
+    }
+    return this.offsetIndexLoaded;
+  }
+
+  get timeIndex(): TimeIndex {
+    if (!this.timeIndexLoaded) {
+      this.timeIndexLoaded = TimeIndex.open(this.fs, this.filePath(TIME_INDEX_SUFFIX), this.maxIndexBytes);
+    }
+    return this.timeIndexLoaded;
+  }
+
+  get txnIndex(): TransactionIndex {
+    if (!this.txnIndexLoaded) this.txnIndexLoaded = TransactionIndex.open(this.fs, this.filePath(TXN_INDEX_SUFFIX));
+    return this.txnIndexLoaded;
+  }
+
+  /** Whether both index files exist and look consistent with the log; if not, `recover()` rebuilds them. */
+  indexesLookSane(): boolean {
+    const indexPath = this.filePath(INDEX_SUFFIX);
+    const timePath = this.filePath(TIME_INDEX_SUFFIX);
+    if (!this.fs.exists(indexPath) || !this.fs.exists(timePath)) return false;
+    if (this.fs.stat(indexPath).size % 8 !== 0 || this.fs.stat(timePath).size % 12 !== 0) return false;
+    const index = this.offsetIndex;
+    if (!index.isSane(this._size)) return false;
+    return this.timeIndex.isSane(INT32_MAX);
+  }
+
+  /** The offset after the last batch of this segment (its base offset when empty). */
+  get nextOffset(): bigint {
+    if (this.nextOffsetKnown === undefined) this.loadTail();
+    return this.nextOffsetKnown as bigint;
+  }
+
+  /** The largest timestamp in the segment, or -1 if no batch carried one. */
+  get maxTimestamp(): number {
+    if (this.nextOffsetKnown === undefined) this.loadTail();
+    return this.maxTimestampSoFar;
+  }
+
+  /** Time used for time-based retention: the largest timestamp, or the last write if there is none. */
+  largestTimestampOrModifiedMs(): number {
+    const max = this.maxTimestamp;
+    if (max >= 0) return max;
+    try {
+      return Math.max(this.lastAppendMs, this.fs.stat(this.logPath).mtimeMs);
+    } catch {
+      return this.lastAppendMs;
+    }
+  }
+
+  /** The timestamp `segment.ms` is measured from: the first batch's max timestamp, else creation time. */
+  rollReferenceMs(): number {
+    if (this.rollingBasedTimestamp === undefined && this._size > 0) {
+      scanFile(this.handle, 0, this._size, (info) => {
+        this.rollingBasedTimestamp = info.maxTimestamp;
+        return false;
+      });
+    }
+    const first = this.rollingBasedTimestamp;
+    return first !== undefined && first >= 0 ? first : this.createdMs;
+  }
+
+  /** Whether an append of `bytes` ending at `lastOffset` must go to a new segment instead. */
+  shouldRoll(bytes: number, lastOffset: bigint, maxTimestamp: number, nowMs: number, segmentBytes: number, segmentMs: number): boolean {
+    if (this._size === 0) return false;
+    if (this._size > segmentBytes - bytes) return true;
+    if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
+    if (lastOffset - this.baseOffset > BigInt(INT32_MAX)) return true;
+    const reference = this.rollReferenceMs();
+    const now = maxTimestamp >= 0 && this.rollingBasedTimestamp !== undefined && this.rollingBasedTimestamp >= 0 ? maxTimestamp : nowMs;
+    return now - reference > segmentMs;
+  }
+
+  /**
+   * Appends whole batches (already validated and with offsets assigned) and adds sparse index entries, as
+   * Kafka's LogSegment.append does per batch: an entry maps a batch's last offset to its position once more
+   * than `index.interval.bytes` were written since the previous entry.
+   */
+  append(records: Buffer, batches: readonly BatchInfo[], nowMs: number): void {
+    const start = this._size;
+    try {
+      this.handle.write(records, start);
+    } catch (cause) {
+      this.restoreSizeAfterFailedWrite(start);
+      throw storageError('append to', this.logPath, cause);
+    }
+    this._size = start + records.length;
+    this.lastAppendMs = nowMs;
+    if (this.nextOffsetKnown === undefined) this.loadTail();
+    for (const batch of batches) {
+      const position = start + batch.position;
+      if (this.rollingBasedTimestamp === undefined) this.rollingBasedTimestamp = batch.maxTimestamp;
+      if (batch.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = batch.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = Number(batch.lastOffset - this.baseOffset);
+      }
+      if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
+        this.offsetIndex.append(Number(batch.lastOffset - this.baseOffset), position);
+        this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+        this.bytesSinceLastIndexEntry = 0;
+      }
+      this.bytesSinceLastIndexEntry += batch.size;
+      this.nextOffsetKnown = batch.lastOffset + 1n;
+    }
+  }
+
+  /** A failed write may have left a torn prefix; cut it off so no reader or recovery ever sees it. */
+  private restoreSizeAfterFailedWrite(size: number): void {
+    try {
+      this.handle.truncate(size);
+    } catch {
+      // The disk is failing; recovery on the next open truncates the torn bytes instead.
+    }
+  }
+
+  /**
+   * Position and shallow facts of the first batch whose last offset is ≥ `offset`, searching from the index
+   * entry at or below it. Undefined when the segment has no such batch.
+   */
+  translateOffset(offset: bigint, startingPosition = 0): BatchInfo | undefined {
+    const relative = offset - this.baseOffset;
+    const fromIndex = relative > 0n ? this.offsetIndex.lookup(Number(relative > BigInt(INT32_MAX) ? INT32_MAX : relative)).position : 0;
+    let found: BatchInfo | undefined;
+    scanFile(
+      this.handle,
+      Math.max(startingPosition, fromIndex),
+      this._size,
+      (info) => {
+        if (info.lastOffset >= offset) {
+          found = info;
+          return false;
+        }
+        return true;
+      },
+      false,
+      16 * 1024,
+    );
+    return found;
+  }
+
+  /**
+   * Reads whole batches starting with the one that holds `offset`, up to `maxBytes` (at least one batch when
+   * `minOneBatch`), not past `maxPosition`. Returns a buffer of whole batches and the position it starts at.
+   */
+  read(offset: bigint, maxBytes: number, maxPosition: number, minOneBatch: boolean): { records: Buffer; firstBatch: BatchInfo } | undefined {
+    const first = this.translateOffset(offset);
+    if (!first || first.position >= maxPosition) return undefined;
+    const limit = Math.min(maxPosition, this._size) - first.position;
+    let length = Math.min(limit, maxBytes);
+    if (minOneBatch && first.size > length) length = Math.min(first.size, limit);
+    if (length <= 0) return undefined;
+    let buffer: Buffer;
+    try {
+      buffer = readAt(this.handle, first.position, length);
+    } catch (cause) {
+      throw storageError('read', this.logPath, cause);
+    }
+    let wholeBytes = 0;
+    for (const batch of batchesIn(buffer)) wholeBytes = batch.position + batch.size;
+    if (wholeBytes === 0) return undefined;
+    return { records: buffer.subarray(0, wholeBytes), firstBatch: first };
+  }
+
+  /**
+   * The first batch holding a record with timestamp ≥ `timestampMs` at or after `startingOffset`: start from the
+   * time index, then scan batch headers. Returns the batch (the caller decodes it to find the exact record).
+   */
+  findBatchByTimestamp(timestampMs: number, startingOffset: bigint): BatchInfo | undefined {
+    const entry = this.timeIndex.lookup(timestampMs);
+    const startOffset = this.baseOffset + BigInt(entry.relativeOffset);
+    const from = startOffset > startingOffset ? startOffset : startingOffset;
+    const start = this.translateOffset(from);
+    if (!start) return undefined;
+    let found: BatchInfo | undefined;
+    scanFile(this.handle, start.position, this._size, (info) => {
+      if (info.maxTimestamp >= timestampMs && info.lastOffset >= startingOffset) {
+        found = info;
+        return false;
+      }
+      return true;
+    });
+    return found;
+  }
+
+  /** Reads the bytes of one batch found by a scan. */
+  readBatch(info: BatchInfo): Buffer {
+    try {
+      return readAt(this.handle, info.position, info.size);
+    } catch (cause) {
+      throw storageError('read', this.logPath, cause);
+    }
+  }
+
+  /**
+   * Re-validates every batch (size, magic, checksum, offsets inside the segment's range), truncates the file at
+   * the first bad or torn one, and rebuilds both indexes from what remains. Kafka runs the same pass on every
+   * segment above the recovery point after an unclean shutdown.
+   */
+  recover(maxBatchBytes: number): RecoveryResult {
+    const offsets: OffsetPosition[] = [];
+    const times: TimestampOffset[] = [];
+    let sinceLastEntry = 0;
+    let batches = 0;
+    let stopReason: string | undefined;
+    let maxTimestamp = -1;
+    let offsetOfMax = 0;
+    let lastOffset: bigint | undefined;
+    let firstTimestamp: number | undefined;
+    const fileSize = this.currentFileSize();
+    const validBytes = scanFile(
+      this.handle,
+      0,
+      fileSize,
+      (info, bytes) => {
+        if (info.size > maxBatchBytes) {
+          stopReason = `batch at ${info.position} claims ${info.size} bytes, more than ${maxBatchBytes}`;
+          return false;
+        }
+        if (!isEntryChecksumValid(bytes as Buffer, info.magic)) {
+          stopReason = `checksum mismatch in batch at ${info.position}`;
+          return false;
+        }
+        const relativeLast = info.lastOffset - this.baseOffset;
+        if (info.baseOffset < this.baseOffset || relativeLast > BigInt(INT32_MAX) || (lastOffset !== undefined && info.baseOffset <= lastOffset)) {
+          stopReason = `batch at ${info.position} has offsets ${info.baseOffset}..${info.lastOffset} out of order or out of range`;
+          return false;
+        }
+        if (firstTimestamp === undefined) firstTimestamp = info.maxTimestamp;
+        if (info.maxTimestamp > maxTimestamp) {
+          maxTimestamp = info.maxTimestamp;
+          offsetOfMax = Number(relativeLast);
+        }
+        if (sinceLastEntry > this.indexIntervalBytes) {
+          offsets.push({ relativeOffset: Number(relativeLast), position: info.position });
+          const previous = times[times.length - 1];
+          if (!previous || (maxTimestamp > previous.timestampMs && offsetOfMax > previous.relativeOffset)) {
+            times.push({ timestampMs: maxTimestamp, relativeOffset: offsetOfMax });
+          }
+          sinceLastEntry = 0;
+        }
+        sinceLastEntry += info.size;
+        lastOffset = info.lastOffset;
+        batches++;
+        return true;
+      },
+      true,
+    );
+    if (validBytes < fileSize && stopReason === undefined) stopReason = `torn batch at ${validBytes}`;
+    if (validBytes < fileSize) {
+      try {
+        this.handle.truncate(validBytes);
+      } catch (cause) {
+        throw storageError('truncate', this.logPath, cause);
+      }
+    }
+    this._size = validBytes;
+    this.offsetIndex.replaceWith(offsets);
+    this.timeIndex.replaceWith(times);
+    if (this.txnIndexLoaded || this.fs.exists(this.filePath(TXN_INDEX_SUFFIX))) {
+      this.txnIndex.truncateTo(lastOffset === undefined ? this.baseOffset : lastOffset + 1n);
+    }
+    this.maxTimestampSoFar = maxTimestamp;
+    this.offsetOfMaxTimestampSoFar = offsetOfMax;
+    this.nextOffsetKnown = lastOffset === undefined ? this.baseOffset : lastOffset + 1n;
+    this.rollingBasedTimestamp = firstTimestamp;
+    this.bytesSinceLastIndexEntry = sinceLastEntry;
+    return { validBytes, truncatedBytes: fileSize - validBytes, batches, stopReason };
+  }
+
+  /**
+   * Cuts the segment so that it holds no offset ≥ `offset`. Returns the bytes removed. Index entries at or above
+   * the offset go too; the tail state (next offset, max timestamp) is recomputed.
+   */
+  truncateTo(offset: bigint): number {
+    const batch = this.translateOffset(offset);
+    if (!batch) return 0;
+    // The batch holding `offset` goes entirely when it starts at or after it; a batch that straddles the offset
+    // (only possible for a follower truncating mid-batch) is removed too, as Kafka does.
+    const position = batch.position;
+    const removed = this._size - position;
+    const relative = Number(offset - this.baseOffset);
+    this.offsetIndex.truncateTo(relative);
+    this.timeIndex.truncateTo(relative);
+    if (this.txnIndexLoaded || this.fs.exists(this.filePath(TXN_INDEX_SUFFIX))) this.txnIndex.truncateTo(offset);
+    try {
+      this.handle.truncate(position);
+    } catch (cause) {
+      throw storageError('truncate', this.logPath, cause);
+    }
+    this._size = position;
+    this.nextOffsetKnown = undefined;
+    this.rollingBasedTimestamp = position === 0 ? undefined : this.rollingBasedTimestamp;
+    this.loadTail();
+    return removed;
+  }
+
+  /**
+   * Finds the next offset and max timestamp by scanning from the last index entry to the end of the file, so
+   * opening a big segment reads only its tail.
+   */
+  private loadTail(): void {
+    const lastTime = this.timeIndex.lastEntry();
+    this.maxTimestampSoFar = lastTime ? lastTime.timestampMs : -1;
+    this.offsetOfMaxTimestampSoFar = lastTime ? lastTime.relativeOffset : 0;
+    const last = this.offsetIndex.lastEntry();
+    let next = this.baseOffset;
+    let sinceLastEntry = 0;
+    const start = last.position < this._size ? last.position : 0;
+    scanFile(this.handle, start, this._size, (info) => {
+      next = info.lastOffset + 1n;
+      if (info.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = info.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = Number(info.lastOffset - this.baseOffset);
+      }
+      sinceLastEntry += info.size;
+      return true;
+    });
+    this.bytesSinceLastIndexEntry = sinceLastEntry;
+    this.nextOffsetKnown = next;
+  }
+
+  /** Called when a newer segment becomes active: record the final max timestamp, as Kafka does. */
+  onBecomeInactive(): void {
+    if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+  }
+
+  flush(): void {
+    try {
+      this.handle.sync();
+    } catch (cause) {
+      throw storageError('fsync', this.logPath, cause);
+    }
+    this.offsetIndexLoaded?.flush();
+    this.timeIndexLoaded?.flush();
+    this.txnIndexLoaded?.flush();
+  }
+
+  close(): void {
+    this.handle.close();
+    this.offsetIndexLoaded?.close();
+    this.timeIndexLoaded?.close();
+    this.txnIndexLoaded?.close();
+  }
+
+  /** Renames every file of the segment by adding `suffix` (e.g. `.deleted`); returns the new paths. */
+  renameWithSuffix(suffix: string): string[] {
+    this.close();
+    const renamed: string[] = [];
+    for (const fileSuffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+      const from = this.filePath(fileSuffix);
+      if (!this.fs.exists(from)) continue;
+      const to = segmentPath(this.dir, this.baseOffset, fileSuffix) + suffix;
+      this.fs.rename(from, to);
+      renamed.push(to);
+    }
+    this.offsetIndexLoaded = undefined;
+    this.timeIndexLoaded = undefined;
+    this.txnIndexLoaded = undefined;
+    this.suffix = suffix;
+    return renamed;
+  }
+
+  /** Drops the temporary suffix (`.cleaned`/`.swap`) so the segment takes its real names, and reopens it. */
+  renameToFinal(): void {
+    this.close();
+    for (const fileSuffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+      const from = this.filePath(fileSuffix);
+      if (this.fs.exists(from)) this.fs.rename(from, segmentPath(this.dir, this.baseOffset, fileSuffix));
+    }
+    this.suffix = '';
+    this.offsetIndexLoaded = undefined;
+    this.timeIndexLoaded = undefined;
+    this.txnIndexLoaded = undefined;
+    this.handle = this.fs.open(this.logPath);
+  }
+
+  /** Schedules the files for removal: rename to `.deleted` (they are unlinked later by the log). */
+  markDeleted(): string[] {
+    return this.renameWithSuffix(DELETED_SUFFIX);
+  }
+
+  private currentFileSize(): number {
+    try {
+      return this.handle.size();
+    } catch (cause) {
+      throw storageError('stat', this.logPath, cause);
+    }
+  }
+}
+
+export function segmentPath(dir: string, baseOffset: bigint, suffix: string): string {
+  return joinPath(dir, offsetFileName(baseOffset, suffix));
+}
