@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { generateModule, GeneratedModule } from './codegen';
 import { kebabCase } from './naming';
 import { parseSpecFile } from './spec-format';
-import { MessageSpec, formatRange } from './spec-model';
+import { MessageSpec, formatRange, intersect, isEmpty } from './spec-model';
 
 export interface ErrorSpec {
   code: number;
@@ -136,7 +136,7 @@ function generateRegistry(modules: Array<{ path: string; module: GeneratedModule
   for (const key of keys) {
     const { request, response } = apis.get(key)!;
     const spec = request!.spec;
-    const flexible = spec.flexibleVersions.min <= spec.validVersions.max ? spec.flexibleVersions.min : null;
+    const flexible = isEmpty(intersect(spec.flexibleVersions, spec.validVersions)) ? null : spec.flexibleVersions.min;
     lines.push(`  [ApiKey.${apiName(spec)}]: {`);
     lines.push(`    apiKey: ApiKey.${apiName(spec)},`);
     lines.push(`    name: '${apiName(spec)}',`);

@@ -539,7 +539,7 @@ export const API_DESCRIPTORS: { readonly [K in ApiKey]: ApiDescriptor<K> } = {
     name: 'SaslHandshake',
     minVersion: 0,
     maxVersion: 1,
-    firstFlexibleVersion: 1,
+    firstFlexibleVersion: null,
     lastDeprecatedVersion: 0,
     latestVersionUnstable: false,
     listeners: ['zkBroker', 'broker', 'controller'],
