@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// `npm test`: everything a fresh clone needs to prove itself, in order, stopping at the first broken step.
+//   1. npm ci, when node_modules is missing or does not match package-lock.json
+//   2. tsc -b: type check and build of every package (project references)
+//   3. Jest, both projects (unit and integration), at most two workers: the machines have two cores
+// Arguments after `npm test --` go to Jest (e.g. `npm test -- --selectProjects unit`, or a path pattern).
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const jestArgs = process.argv.slice(2);
+const steps = [];
+
+function run(title, command, args, options = {}) {
+  console.log(`\n▶ ${title}: ${[command, ...args].join(' ')}`);
+  const startedMs = performance.now();
+  const result = spawnSync(command, args, { cwd: repoRoot, stdio: 'inherit', ...options });
+  const seconds = (performance.now() - startedMs) / 1000;
+  const ok = result.status === 0;
+  const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`;
+  steps.push({ title, ok, seconds, why });
+  return ok;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Says why node_modules needs `npm ci`, or returns undefined when it matches the lock file. npm keeps a record of
+ * what it installed in node_modules/.package-lock.json; every package the lock file requires must be there at
+ * the locked version. Optional packages (other platforms' native builds) may be absent, but not at another version.
+ */
+function whyInstall() {
+  const lock = readJson(path.join(repoRoot, 'package-lock.json'));
+  if (!lock) return 'package-lock.json is missing or unreadable';
+  const installed = readJson(path.join(repoRoot, 'node_modules', '.package-lock.json'));
+  if (!installed) return 'node_modules is missing';
+  for (const [where, locked] of Object.entries(lock.packages ?? {})) {
+    if (!where.startsWith('node_modules/')) continue;
+    const present = installed.packages?.[where];
+    if (!present) {
+      if (locked.optional) continue;
+      return `${where} is not installed`;
+    }
+    if (!locked.link && present.version !== locked.version) {
+      return `${where} is ${present.version}, the lock file wants ${locked.version}`;
+    }
+  }
+  return undefined;
+}
+
+function summarize(jestReport) {
+  console.log('\n══ npm test summary');
+  for (const { title, ok, seconds, why } of steps) {
+    console.log(`${ok ? 'ok  ' : 'FAIL'}  ${title}  (${seconds.toFixed(1)} s${ok ? '' : `, ${why}`})`);
+  }
+  if (jestReport) {
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, numFailedTestSuites, numTotalTestSuites } = jestReport;
+    console.log(`      ${numTotalTestSuites} test files, ${numFailedTestSuites} failed`);
+    // The closing line, in the form CI tooling reads: "N passed, N failed, N skipped".
+    console.log(`tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
+  }
+}
+
+function main() {
+  const reason = whyInstall();
+  if (reason) {
+    if (!run(`install dependencies (${reason})`, 'npm', ['ci', '--no-audit', '--no-fund'])) return finish(1);
+  } else {
+    console.log('▶ dependencies: node_modules matches package-lock.json');
+  }
+
+  if (!run('type check and build', process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b'])) {
+    console.log('  (Jest not run: fix the build first)');
+    return finish(1);
+  }
+
+  const reportDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-jest-'));
+  const reportFile = path.join(reportDir, 'report.json');
+  const jestOk = run('jest', process.execPath, [
+    path.join(repoRoot, 'node_modules/jest/bin/jest.js'),
+    '--ci',
+    '--maxWorkers=2',
+    '--json',
+    `--outputFile=${reportFile}`,
+    ...jestArgs,
+  ]);
+  const report = readJson(reportFile);
+  fs.rmSync(reportDir, { recursive: true, force: true });
+  return finish(jestOk ? 0 : 1, report);
+}
+
+function finish(code, jestReport) {
+  summarize(jestReport);
+  console.log(code === 0 ? 'npm test: all steps passed' : 'npm test: FAILED');
+  process.exit(code);
+}
+
+main();
