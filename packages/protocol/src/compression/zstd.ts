@@ -6,6 +6,12 @@ import { DecompressOptions, corrupt, outputLimit, tooLarge } from './limits';
 /** The level the Java producer uses by default (compression.zstd.level = 3). */
 const KAFKA_DEFAULT_LEVEL = 3;
 const OUTPUT_CHUNK_SIZE = binding.dStreamOutSize();
+/**
+ * One decompression context for the process: creating one costs more than decompressing a small batch. Safe
+ * because decompression here is synchronous; the context is reset before each use, so a failed call cannot
+ * leave state behind for the next.
+ */
+let sharedContext: binding.DCtx | undefined;
 
 export function zstdCompress(data: Buffer, level = KAFKA_DEFAULT_LEVEL): Buffer {
   return zstd.compress(data, { compressionLevel: level });
@@ -18,7 +24,8 @@ export function zstdCompress(data: Buffer, level = KAFKA_DEFAULT_LEVEL): Buffer 
  */
 export function zstdDecompress(data: Buffer, options?: DecompressOptions): Buffer {
   const limit = outputLimit(options);
-  const context = new binding.DCtx();
+  const context = (sharedContext ??= new binding.DCtx());
+  context.reset(binding.ResetDirective.sessionOnly);
   const pieces: Buffer[] = [];
   let total = 0;
   let input = data;

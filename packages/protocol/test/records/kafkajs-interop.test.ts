@@ -14,7 +14,6 @@ import {
   ControlRecordType,
 } from '../../src';
 
-/* eslint-disable @typescript-eslint/no-require-imports */
 const Decoder = require('kafkajs/src/protocol/decoder');
 const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder');
 const decodeMessageSet = require('kafkajs/src/protocol/messageSet/decoder');
