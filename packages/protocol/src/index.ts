@@ -7,3 +7,4 @@ export * from './entities';
 export { RawTaggedField } from './codec/runtime';
 export * from './generated';
 export * from './framing';
+export * from './errors/error-table';
