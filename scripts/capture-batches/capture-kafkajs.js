@@ -115,14 +115,13 @@ async function messageSetV1(codecName, list) {
   const entries = list.map(({ key, value, timestamp }) => ({ key, value, timestamp }));
   const inner = MessageSet({ messageVersion: 1, compression, entries });
   let bytes = inner.buffer;
-  const n = list.length;
   if (compression !== CompressionTypes.None) {
     const compressed = await lookupCodec(compression).compress(inner);
     bytes = MessageSet({ messageVersion: 1, entries: [{ compression, timestamp: list[0].timestamp, value: compressed }] }).buffer;
   }
-  // Uncompressed: kafkajs writes offset -1 on every message. Compressed: wrapper offset 0, inner 0..n-1, so
-  // the absolute offsets are i - (n - 1) by the v1 rule.
-  const offsets = list.map((_, i) => (compression === CompressionTypes.None ? -1 : i - (n - 1)));
+  // Uncompressed: kafkajs writes offset -1 on every message. Compressed: wrapper offset 0, inner 0..n-1; the
+  // wrapper offset minus the last inner offset is negative, so by Kafka's rule the inner offsets stand as they are.
+  const offsets = list.map((_, i) => (compression === CompressionTypes.None ? -1 : i));
   return {
     bytes,
     records: list.map((message, i) => ({

@@ -129,7 +129,11 @@ export function* iterateLegacyRecords(entry: Buffer, options?: DecompressOptions
   }
   if (consumed !== innerSet.length) throw new CorruptRecordError('compressed legacy message set ends inside a message');
   if (inner.length === 0) throw new CorruptRecordError('compressed legacy message holds no messages');
-  const shift = wrapper.magic === 0 ? 0n : wrapper.offset - inner[inner.length - 1].offset;
+  // Kafka's rule: only when the wrapper offset minus the last inner offset is not negative are the inner offsets
+  // relative. Producers send wrappers at offset 0 (kafkajs, kafka-python), so before the broker assigns offsets
+  // the inner ones are read as they are.
+  const base = wrapper.offset - inner[inner.length - 1].offset;
+  const shift = wrapper.magic > 0 && base >= 0n ? base : 0n;
   const logAppendTime = wrapper.magic > 0 && wrapper.timestampType === TimestampType.LogAppendTime;
   for (const message of inner) {
     const record = toRecord(message);
