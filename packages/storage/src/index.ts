@@ -19,6 +19,7 @@ export { LeaderEpochCache } from './log/leader-epoch-cache';
 export { LogSegment } from './log/segment';
 export * from './log/partition-log';
 export * from './log-manager';
+export * from './cleaner/log-cleaner';
 // Test doubles other packages' tests reuse: an in-memory file system with crash semantics, a seeded
 // fault-injecting wrapper, and a manual clock (exported from './clock').
 export * from './testing';

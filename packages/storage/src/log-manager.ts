@@ -11,6 +11,7 @@ import { readMetaProperties, writeMetaProperties } from './format/meta-propertie
 import type { StorageLogger } from './logger';
 import { silentLogger } from './logger';
 import { PartitionLog } from './log/partition-log';
+import { LogCleaner } from './cleaner/log-cleaner';
 
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const REPLICATION_OFFSET_CHECKPOINT = 'replication-offset-checkpoint';
@@ -36,6 +37,8 @@ export interface LogManagerOptions {
   recoveryPointCheckpointIntervalMs?: number;
   /** replica.high.watermark.checkpoint.interval.ms (default 5 s). */
   highWatermarkCheckpointIntervalMs?: number;
+  /** log.cleaner.backoff.ms: how often the cleaner looks for a log to compact (default 15 s). */
+  cleanerBackoffMs?: number;
 }
 
 interface PeriodicTask {
@@ -65,6 +68,8 @@ export class LogManager {
   private readonly pendingDirDeletions: { path: string; dueMs: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   readonly logDirs: readonly string[];
+  /** Compacts logs with cleanup.policy=compact; its progress is kept in cleaner-offset-checkpoint. */
+  readonly cleaner: LogCleaner;
 
   private constructor(private readonly options: LogManagerOptions) {
     this.fs = options.fs;
@@ -72,6 +77,14 @@ export class LogManager {
     this.logger = options.logger ?? silentLogger;
     this.configFor = options.configFor ?? (() => logConfig());
     this.logDirs = options.logDirs;
+    this.cleaner = new LogCleaner({
+      clock: this.clock,
+      logger: this.logger,
+      checkpoints: {
+        get: (log) => this.cleanerCheckpoint(log.topic, log.partition),
+        set: (log, offset) => this.setCleanerCheckpoint(log.topic, log.partition, offset),
+      },
+    });
   }
 
   static open(options: LogManagerOptions): LogManager {
@@ -391,6 +404,15 @@ export class LogManager {
     this.schedule('recovery-point-checkpoint', this.options.recoveryPointCheckpointIntervalMs ?? 60_000, () => {
       this.checkpointRecoveryPoints();
       this.checkpointLogStartOffsets();
+    });
+    this.schedule('log-cleaner', this.options.cleanerBackoffMs ?? 15_000, () => {
+      // The cleaner yields between steps, so appends and reads on every partition go on while it works.
+      this.cleaner
+        .cleanDirtiest(this.allLogs())
+        .then((stats) => {
+          if (stats) this.checkpointCleanerOffsets();
+        })
+        .catch((error: unknown) => this.logger.error(`log cleaner failed: ${String(error)}`));
     });
     this.schedule('high-watermark-checkpoint', this.options.highWatermarkCheckpointIntervalMs ?? 5000, () =>
       this.checkpointHighWatermarks(),

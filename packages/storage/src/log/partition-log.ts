@@ -319,8 +319,8 @@ export class PartitionLog {
   }
 
   /**
-   * Keeps the batches below `upperBound` that pass the checks a reader can make: checksum, and offsets that
-   * hold the requested one and then increase. Refuses (CORRUPT_MESSAGE) when the very first batch fails, so a
+   * Keeps the batches below `upperBound` that pass the checks a reader can make: checksum, and last offsets that
+   * reach the requested one and then increase. Refuses (CORRUPT_MESSAGE) when the very first batch fails, so a
    * damaged batch is never handed out; later failures just end the read early.
    */
   private trimToReadable(records: Buffer, requestedOffset: bigint, upperBound: bigint): Buffer {
@@ -328,7 +328,8 @@ export class PartitionLog {
     let previousLast = requestedOffset - 1n;
     for (const batch of batchesIn(records)) {
       if (batch.lastOffset >= upperBound) break;
-      const inOrder = batch.lastOffset > previousLast && (end > 0 || batch.baseOffset <= requestedOffset || batch.magic !== 2);
+      // Compaction leaves gaps, so the first batch may start above the requested offset, but never end below it.
+      const inOrder = batch.lastOffset > previousLast;
       const intact =
         inOrder && (!this.verifyChecksumsOnRead || isEntryChecksumValid(records.subarray(batch.position, batch.position + batch.size), batch.magic));
       if (!intact) {

@@ -12,7 +12,7 @@ import {
 import { OffsetIndex, type OffsetPosition } from '../format/offset-index';
 import { TimeIndex, type TimestampOffset } from '../format/time-index';
 import { TransactionIndex } from '../format/transaction-index';
-import { type BatchInfo, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
+import { type BatchInfo, batchInfoAt, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
 
 const INT32_MAX = 2 ** 31 - 1;
 
@@ -310,6 +310,29 @@ export class LogSegment {
     return found;
   }
 
+  /**
+   * Reads the whole batches that start at `position` and fit in about `maxBytes` (at least one), for sequential
+   * consumers such as the cleaner. Returns them as views of one buffer and the position after the last.
+   */
+  readBatchesAt(position: number, maxBytes: number): { batches: { info: BatchInfo; bytes: Buffer }[]; next: number } {
+    if (position >= this._size) return { batches: [], next: position };
+    let chunk: Buffer;
+    try {
+      chunk = readAt(this.handle, position, Math.min(maxBytes, this._size - position));
+      const first = batchInfoAt(chunk, 0, position);
+      if (first && first.size > chunk.length) chunk = readAt(this.handle, position, Math.min(first.size, this._size - position));
+    } catch (cause) {
+      throw storageError('read', this.logPath, cause);
+    }
+    const batches: { info: BatchInfo; bytes: Buffer }[] = [];
+    let consumed = 0;
+    for (const info of batchesIn(chunk)) {
+      batches.push({ info: { ...info, position: position + info.position }, bytes: chunk.subarray(info.position, info.position + info.size) });
+      consumed = info.position + info.size;
+    }
+    return { batches, next: position + consumed };
+  }
+
   /** Reads the bytes of one batch found by a scan. */
   readBatch(info: BatchInfo): Buffer {
     try {
@@ -500,6 +523,15 @@ export class LogSegment {
     this.timeIndexLoaded = undefined;
     this.txnIndexLoaded = undefined;
     this.handle = this.fs.open(this.logPath);
+  }
+
+  /** Closes and unlinks every file of the segment now (abandoned cleaner output). */
+  deleteFiles(): void {
+    this.close();
+    for (const fileSuffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {
+      const path = this.filePath(fileSuffix);
+      if (this.fs.exists(path)) this.fs.unlink(path);
+    }
   }
 
   /** Schedules the files for removal: rename to `.deleted` (they are unlinked later by the log). */
