@@ -1,7 +1,8 @@
 // Batches we build, read by the Java client's MemoryRecords (scripts/capture-batches/CaptureBatches.java in
-// `verify` mode: ensureValid on every batch and record, then the decoded records as JSON). Needs java, javac
-// and the jars that scripts/capture-batches/setup.sh fetches; without them the test is skipped, except under
-// CI=true, where it fails.
+// `verify` mode: ensureValid on every batch and record, then the decoded records as JSON). Needs java, javac and
+// kafka-clients 3.9 with its codec jars: those scripts/capture-batches/setup.sh fetches (3.9.0), or else the
+// ones scripts/kafka-tool fetches for the integration tests (3.9.1; CI installs them through install-peers.sh).
+// Without either the test is skipped, except under CI=true, where it fails.
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -19,18 +20,29 @@ import {
 } from '../../src';
 import { describeRecordSet } from './describe';
 
-const CAPTURE_DIR = path.resolve(__dirname, '../../../../scripts/capture-batches');
+const REPO = path.resolve(__dirname, '../../../..');
+const CAPTURE_DIR = path.join(REPO, 'scripts/capture-batches');
 const LIB = path.join(CAPTURE_DIR, '.cache/lib');
-const CLIENT_JAR = path.join(LIB, 'kafka-clients-3.9.0.jar');
+const KAFKA_TOOL = path.join(REPO, 'scripts/kafka-tool');
 
 function which(tool: string): boolean {
   return spawnSync(tool, ['-version'], { stdio: 'ignore' }).status === 0;
 }
 
+/** The client jars: ours if setup.sh fetched them, else kafka-tool's if it has (never fetches). */
+function clientClasspath(): string | null {
+  if (fs.existsSync(path.join(LIB, 'kafka-clients-3.9.0.jar'))) return `${LIB}/*`;
+  if (!fs.existsSync(KAFKA_TOOL) || spawnSync(KAFKA_TOOL, ['--status'], { stdio: 'ignore' }).status !== 0) return null;
+  const printed = spawnSync(KAFKA_TOOL, ['--classpath'], { encoding: 'utf8' });
+  return printed.status === 0 && printed.stdout.trim() ? printed.stdout.trim() : null;
+}
+
+const clientJars = which('java') && which('javac') ? clientClasspath() : null;
+
 /** Why the check cannot run here, or null when it can. */
 function missingPrerequisite(): string | null {
   if (!which('java') || !which('javac')) return 'java/javac are not installed';
-  if (!fs.existsSync(CLIENT_JAR)) return `${CLIENT_JAR} is missing (run scripts/capture-batches/setup.sh)`;
+  if (clientJars === null) return 'no kafka-clients jars (run scripts/capture-batches/setup.sh or scripts/kafka-tool --fetch-only)';
   return null;
 }
 
@@ -42,7 +54,7 @@ if (missing !== null && process.env.CI === 'true') {
 } else if (missing !== null) {
   test.skip(`Java cross-check skipped: ${missing}`, () => undefined);
 } else {
-  describe('the Java client (kafka-clients 3.9.0) reads our batches', () => {
+  describe('the Java client (kafka-clients 3.9) reads our batches', () => {
     let work: string;
     let classes: string;
 
@@ -52,12 +64,12 @@ if (missing !== null && process.env.CI === 'true') {
       const cached = path.join(CAPTURE_DIR, '.cache/classes');
       const cachedClass = path.join(cached, 'CaptureBatches.class');
       const source = path.join(CAPTURE_DIR, 'CaptureBatches.java');
-      if (fs.existsSync(cachedClass) && fs.statSync(cachedClass).mtimeMs >= fs.statSync(source).mtimeMs) {
+      if (clientJars === `${LIB}/*` && fs.existsSync(cachedClass) && fs.statSync(cachedClass).mtimeMs >= fs.statSync(source).mtimeMs) {
         classes = cached;
         return;
       }
       classes = path.join(work, 'classes');
-      const compiled = spawnSync('javac', ['-d', classes, '-cp', `${LIB}/*`, source], { encoding: 'utf8' });
+      const compiled = spawnSync('javac', ['-d', classes, '-cp', clientJars!, source], { encoding: 'utf8' });
       if (compiled.status !== 0) throw new Error(`javac failed: ${compiled.stderr}`);
     }, 60_000);
 
@@ -106,7 +118,7 @@ if (missing !== null && process.env.CI === 'true') {
       const files = ours();
       const names = Object.keys(files).sort();
       for (const name of names) fs.writeFileSync(path.join(work, name), files[name]);
-      const run = spawnSync('java', ['-cp', `${classes}${path.delimiter}${LIB}/*`, 'CaptureBatches', 'verify', ...names.map((n) => path.join(work, n))], {
+      const run = spawnSync('java', ['-cp', `${classes}${path.delimiter}${clientJars}`, 'CaptureBatches', 'verify', ...names.map((n) => path.join(work, n))], {
         encoding: 'utf8',
         maxBuffer: 64 * 1024 * 1024,
         timeout: 60_000,
