@@ -1,3 +1,12 @@
+// Record formats as they travel and rest: v2 record batches (kept as byte views, parsed only on demand),
+// legacy v0/v1 message sets, transaction markers, and conversion between them for old clients.
+//
+//   iterateRecordSet(set)        entries of a fetch/log/produce payload, as views, without decoding
+//   validateBatch(batch)         magic, sizes, attributes, CRC-32C, count vs offsets (validateProducedBatch: + Kafka's produce rules)
+//   RecordBatch / decodeBatchRecords / iterateBatchRecords    records on demand, decompressed within a limit
+//   buildRecordBatch / buildControlBatch / decodeControlRecord
+//   readLegacyMessage / iterateLegacyRecords / decodeLegacyMessageSet / buildLegacyMessageSet
+//   downConvertRecordSet (Fetch for old clients) / upConvertMessageSet (Produce from old clients)
 export * from './batch-header';
 export { crc32, crc32cImplementation } from './crc';
 export type { Crc32cImplementation } from './crc';
@@ -8,6 +17,7 @@ export {
   RecordBatch,
   buildRecordBatch,
   decodeBatchRecords,
+  iterateBatchRecords,
   recordTimestamp,
   validateBatch,
   validateProducedBatch,

@@ -160,6 +160,15 @@ export function validateProducedBatch(batch: Buffer): RecordBatchHeader {
 
 /** The records of a v2 batch, decompressed if needed. Does not check the CRC (validateBatch does). */
 export function decodeBatchRecords(batch: Buffer, options?: DecompressOptions): KafkaRecord[] {
+  return [...iterateBatchRecords(batch, options)];
+}
+
+/**
+ * The records of a v2 batch one at a time, for callers that stop early or keep none (a consumer-offset scan,
+ * compaction's key pass). The batch is checked and decompressed before the first record; the count must match
+ * the records present exactly, as in decodeBatchRecords.
+ */
+export function* iterateBatchRecords(batch: Buffer, options?: DecompressOptions): Generator<KafkaRecord> {
   const header = readBatchHeader(batch);
   if (header.magic !== MAGIC_V2) throw new CorruptRecordError(`record batch has magic ${header.magic}, expected 2`);
   const end = header.batchLength + LOG_OVERHEAD;
@@ -175,12 +184,10 @@ export function decodeBatchRecords(batch: Buffer, options?: DecompressOptions): 
     throw new CorruptRecordError(`record batch claims ${count} records in ${payload.length} bytes`);
   }
   const reader = new Reader(payload);
-  const records: KafkaRecord[] = new Array(count);
-  for (let i = 0; i < count; i++) records[i] = readRecord(reader);
+  for (let i = 0; i < count; i++) yield readRecord(reader);
   if (reader.remaining !== 0) {
     throw new CorruptRecordError(`record batch has ${reader.remaining} bytes after its ${count} records`);
   }
-  return records;
 }
 
 /** A record with its absolute offset and timestamp resolved against its batch. */

@@ -10,6 +10,7 @@ import {
   buildRecordBatch,
   decodeBatchRecords,
   decodeControlRecord,
+  iterateBatchRecords,
   iterateRecordSet,
   readBatchHeader,
   recordSetIsComplete,
@@ -80,6 +81,15 @@ describe('v2 record batch build and decode', () => {
     const value = Buffer.alloc(100_000, 7);
     const batch = buildRecordBatch({ records: [{ timestamp: T0, key: null, value }] });
     expect(decodeBatchRecords(batch)[0].value!.equals(value)).toBe(true);
+  });
+
+  it('iterates records lazily: a caller can stop after the first of a batch whose tail is corrupt', () => {
+    const batch = buildRecordBatch({ records: sampleRecords(4) });
+    const broken = Buffer.from(batch);
+    broken[broken.length - 2] = 0x7f; // damages only the last record
+    const first = iterateBatchRecords(broken).next();
+    expect(first.value!.key).toEqual(Buffer.from('key-0'));
+    expect(() => [...iterateBatchRecords(broken)]).toThrow(CorruptRecordError);
   });
 
   it('decodes records as views of the batch, not copies', () => {
