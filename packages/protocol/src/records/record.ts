@@ -82,9 +82,22 @@ function sizeOfBytes(value: Buffer | null): number {
   return value === null ? 1 : sizeOfVarint(value.length) + value.length;
 }
 
+const INT32_MIN = -(2n ** 31n);
+const INT32_MAX = 2n ** 31n - 1n;
+
+/**
+ * Timestamp deltas are varlongs but nearly always fit 32 bits, where the zigzag varlong and varint encodings are
+ * the same bytes; the number path avoids BigInt arithmetic per record.
+ */
+function smallDelta(delta: bigint): number | undefined {
+  return delta >= INT32_MIN && delta <= INT32_MAX ? Number(delta) : undefined;
+}
+
 /** The size of a record without its own length prefix. */
 export function recordBodySize(record: RecordFields): number {
-  let size = 1 + sizeOfVarlong(record.timestampDelta) + sizeOfVarint(record.offsetDelta);
+  const small = smallDelta(record.timestampDelta);
+  const timestampSize = small === undefined ? sizeOfVarlong(record.timestampDelta) : sizeOfVarint(small);
+  let size = 1 + timestampSize + sizeOfVarint(record.offsetDelta);
   size += sizeOfBytes(record.key) + sizeOfBytes(record.value);
   const headers = record.headers ?? [];
   size += sizeOfVarint(headers.length);
@@ -98,7 +111,11 @@ export function recordBodySize(record: RecordFields): number {
 /** Writes one record with its length prefix; returns the bytes written. */
 export function writeRecord(writer: Writer, record: RecordFields): number {
   const bodySize = recordBodySize(record);
-  writer.varint(bodySize).int8(0).varlong(record.timestampDelta).varint(record.offsetDelta);
+  writer.varint(bodySize).int8(0);
+  const small = smallDelta(record.timestampDelta);
+  if (small === undefined) writer.varlong(record.timestampDelta);
+  else writer.varint(small);
+  writer.varint(record.offsetDelta);
   writeVarintBytes(writer, record.key);
   writeVarintBytes(writer, record.value);
   const headers = record.headers ?? [];

@@ -116,6 +116,12 @@ describe('v2 record batch build and decode', () => {
     expect(() => validateProducedBatch(empty)).toThrow(/no records/);
   });
 
+  it('round-trips timestamp deltas beyond 32 bits (varlong) in both directions', () => {
+    const timestamps = [T0, T0 + 2n ** 40n, T0 - 2n ** 35n, T0 + 2n ** 31n, T0 - 2n ** 31n];
+    const batch = buildRecordBatch({ records: timestamps.map((timestamp) => ({ timestamp, key: null, value: null })) });
+    expect(new RecordBatch(batch).resolvedRecords().map((r) => r.timestamp)).toEqual(timestamps);
+  });
+
   it('refuses offsetDeltas that do not increase', () => {
     expect(() =>
       buildRecordBatch({ records: [{ timestamp: T0, key: null, value: null, offsetDelta: 3 }, { timestamp: T0, key: null, value: null, offsetDelta: 3 }] }),
