@@ -1,0 +1,114 @@
+/**
+ * The broker's composition root: opens the metadata, registers the handlers, binds the listeners. The log
+ * layer (storage) is connected here in a later step, through the metadata's change listeners.
+ *
+ * Listeners: `listeners` says where to bind; `advertised.listeners` (default: `listeners`) what clients are
+ * told. An advertised entry with an empty host names this machine (Kafka: its canonical host name); port 0 in
+ * `listeners` binds an ephemeral port, which is what gets advertised for that listener unless an advertised
+ * port is given.
+ */
+import crypto from 'node:crypto';
+import os from 'node:os';
+import { BrokerConfig, BrokerEndpoint, Clock, ClusterMetadata, Listener, parseListeners, openStandaloneMetadata, systemClock } from '@tributary/metadata';
+import { BrokerServices } from './handlers/handler';
+import { ALL_HANDLERS } from './handlers';
+import { HandlerRegistry } from './handlers/registry';
+import { Logger } from './logger';
+import { BoundListener, SocketServer } from './server/socket-server';
+
+export interface BrokerOptions {
+  config: BrokerConfig;
+  logger: Logger;
+  clock?: Clock;
+  randomBytes?: (size: number) => Buffer;
+}
+
+/** Limits of the network layer that Kafka does not configure; chosen to bound memory per connection. */
+const MAX_IN_FLIGHT_PER_CONNECTION = 100;
+const WRITE_HIGH_WATER_BYTES = 8 * 1024 * 1024;
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export class Broker {
+  private stopping: Promise<void> | undefined;
+
+  private constructor(
+    readonly metadata: ClusterMetadata,
+    private readonly server: SocketServer,
+    /** The addresses actually bound, one per listener. */
+    readonly boundListeners: readonly BoundListener[],
+    readonly advertisedEndpoints: readonly BrokerEndpoint[],
+    private readonly logger: Logger,
+  ) {}
+
+  static async start(options: BrokerOptions): Promise<Broker> {
+    const { config, logger } = options;
+    const clock = options.clock ?? systemClock;
+    const randomBytes = options.randomBytes ?? crypto.randomBytes;
+    const protocolMap = config.string('listener.security.protocol.map') ?? '';
+    const listeners = parseListeners(config.list('listeners') ?? [], protocolMap, 'listeners');
+    if (listeners.length === 0) throw new Error('listeners is empty: nothing to listen on');
+    const advertisedConfig = config.list('advertised.listeners');
+    const advertised = advertisedConfig && advertisedConfig.length > 0 ? parseListeners(advertisedConfig, protocolMap, 'advertised.listeners') : listeners;
+
+    const registry = new HandlerRegistry(ALL_HANDLERS);
+    let metadata: ClusterMetadata | undefined;
+    const services: BrokerServices = {
+      get metadata(): ClusterMetadata {
+        if (!metadata) throw new Error('metadata is not open yet');
+        return metadata;
+      },
+      config,
+      clock,
+      logger,
+      apiVersions: () => registry.servedApis(),
+    };
+    const server = new SocketServer({
+      registry,
+      services,
+      logger,
+      queuedMaxRequests: config.int('queued.max.requests'),
+      limits: {
+        maxRequestBytes: config.int('socket.request.max.bytes'),
+        maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+        writeHighWaterBytes: WRITE_HIGH_WATER_BYTES,
+        idleTimeoutMs: config.int('connections.max.idle.ms'),
+      },
+    });
+
+    // Bind first: the advertised endpoints of port-0 listeners are only known once bound.
+    const bound: BoundListener[] = [];
+    try {
+      for (const listener of listeners) bound.push(await server.listen(listener.name, listener.host, listener.port));
+      const endpoints = advertised.map((listener) => advertisedEndpoint(listener, bound));
+      metadata = await openStandaloneMetadata({
+        config,
+        endpoints,
+        clock,
+        randomBytes,
+        onPersistError: (error) => logger.error({ err: error }, 'cannot persist metadata'),
+      });
+      return new Broker(metadata, server, bound, endpoints, logger);
+    } catch (error) {
+      await server.shutdown(0);
+      throw error;
+    }
+  }
+
+  /** Stops accepting, answers what was already read, closes connections, then the metadata. Idempotent. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.logger.info({}, 'shutting down');
+      await this.server.shutdown(SHUTDOWN_GRACE_MS);
+      await this.metadata.close();
+      this.logger.info({}, 'shut down');
+    })();
+    return this.stopping;
+  }
+}
+
+function advertisedEndpoint(listener: Listener, bound: readonly BoundListener[]): BrokerEndpoint {
+  const boundPort = bound.find((candidate) => candidate.name === listener.name)?.port;
+  const port = listener.port === 0 && boundPort !== undefined ? boundPort : listener.port;
+  const host = listener.host === '' ? os.hostname() : listener.host;
+  return { listenerName: listener.name, host, port, securityProtocol: listener.securityProtocol };
+}

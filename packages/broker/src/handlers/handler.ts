@@ -1,0 +1,52 @@
+/**
+ * What a handler is: the API key it serves, the versions it serves (which the broker advertises in
+ * ApiVersions, exactly), and a function from a decoded request to a response. A handler reports protocol
+ * failures inside its response, as Kafka does; an exception from a handler is a bug.
+ */
+import { ApiKey, ApiMessages } from '@tributary/protocol';
+import { BrokerConfig, Clock, ClusterMetadata } from '@tributary/metadata';
+import { Logger } from '../logger';
+
+/** Returned by a handler whose request gets no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol('no response');
+export type NoResponse = typeof NO_RESPONSE;
+
+export interface ConnectionInfo {
+  /** Unique per connection, for logs. */
+  id: string;
+  /** The listener the connection arrived on (Metadata answers with the brokers' endpoints on it). */
+  listenerName: string;
+  remoteAddress: string;
+}
+
+/** What every handler may use. Built once by the broker's composition root. */
+export interface BrokerServices {
+  metadata: ClusterMetadata;
+  config: BrokerConfig;
+  clock: Clock;
+  logger: Logger;
+  /** The served API versions, for ApiVersions. */
+  apiVersions(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
+}
+
+export interface RequestContext {
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+  connection: ConnectionInfo;
+  services: BrokerServices;
+}
+
+export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse>;
+
+export interface Handler<K extends ApiKey = ApiKey> {
+  apiKey: K;
+  minVersion: number;
+  maxVersion: number;
+  handle(request: ApiMessages[K]['request'], context: RequestContext): HandlerResult<ApiMessages[K]['response']>;
+}
+
+/** Declares a handler with its request and response types inferred from the key. */
+export function defineHandler<K extends ApiKey>(handler: Handler<K>): Handler<K> {
+  return handler;
+}

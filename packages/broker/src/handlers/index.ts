@@ -1,0 +1,17 @@
+import { Handler } from './handler';
+import { metadataHandler } from './03-metadata';
+import { apiVersionsHandler } from './18-api-versions';
+import { createTopicsHandler } from './19-create-topics';
+import { deleteTopicsHandler } from './20-delete-topics';
+import { createPartitionsHandler } from './37-create-partitions';
+import { describeClusterHandler } from './60-describe-cluster';
+
+/** Every handler this broker serves; the composition root registers them all. */
+export const ALL_HANDLERS: readonly Handler[] = [
+  metadataHandler,
+  apiVersionsHandler,
+  createTopicsHandler,
+  deleteTopicsHandler,
+  createPartitionsHandler,
+  describeClusterHandler,
+] as unknown as readonly Handler[];

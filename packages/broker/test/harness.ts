@@ -1,0 +1,70 @@
+/**
+ * Runs handlers the way the server does (a request frame through dispatchRequest, the response frame decoded
+ * back), against standalone metadata in a temp dir, so a test asserts whole responses as a client sees them.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ApiKey, ApiMessages, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { BrokerConfig, ClusterMetadata, openStandaloneMetadata } from '@tributary/metadata';
+import { ALL_HANDLERS, BrokerServices, HandlerRegistry, silentLogger } from '../src';
+import { DispatchOutcome, dispatchRequest } from '../src/server/dispatch';
+
+export const LISTENER = 'PLAINTEXT';
+export const endpoints = [{ listenerName: LISTENER, host: 'broker.example', port: 9092, securityProtocol: 'PLAINTEXT' }];
+
+export interface Harness {
+  metadata: ClusterMetadata;
+  registry: HandlerRegistry;
+  call<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<ApiMessages[K]['response']>;
+  /** Dispatches raw frame bytes (without the size prefix) and returns what the connection would do. */
+  raw(frame: Buffer): Promise<DispatchOutcome>;
+  close(): Promise<void>;
+}
+
+export async function openHarness(config: Record<string, string> = {}): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-handlers-'));
+  let counter = 0;
+  const metadata = await openStandaloneMetadata({
+    config: BrokerConfig.of({ 'broker.id': '1', 'log.dirs': dir, ...config }),
+    endpoints,
+    clock: { nowMs: () => 1_700_000_000_000 },
+    randomBytes: (size) => Buffer.alloc(size, ++counter),
+  });
+  const registry = new HandlerRegistry(ALL_HANDLERS);
+  const services: BrokerServices = {
+    metadata,
+    config: metadata.brokerConfig(),
+    clock: { nowMs: () => 1_700_000_000_000 },
+    logger: silentLogger,
+    apiVersions: () => registry.servedApis(),
+  };
+  const connection = { id: 'test-0', listenerName: LISTENER, remoteAddress: '127.0.0.1:1' };
+  const raw = async (frame: Buffer) => dispatchRequest(frame, registry, services, connection).outcome;
+  return {
+    metadata,
+    registry,
+    raw,
+    async call(apiKey, version, request) {
+      const frame = encodeRequestFrame(apiKey, version, 42, 'test-client', request).subarray(4);
+      const outcome = await raw(frame);
+      if (outcome.kind !== 'respond') throw new Error(`expected a response, got ${JSON.stringify(outcome)}`);
+      const { correlationId, response } = decodeResponseFrame(apiKey, version, Buffer.concat(outcome.chunks).subarray(4));
+      expect(correlationId).toBe(42);
+      return stripTagged(response);
+    },
+    async close() {
+      await metadata.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Decoded messages carry `_unknownTaggedFields` only when a peer sent some; tests compare without them. */
+function stripTagged<T>(value: T): T {
+  if (Array.isArray(value)) return value.map(stripTagged) as T;
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value)) {
+    return Object.fromEntries(Object.entries(value).filter(([key]) => key !== '_unknownTaggedFields').map(([key, v]) => [key, stripTagged(v)])) as T;
+  }
+  return value;
+}

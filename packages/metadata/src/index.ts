@@ -1,0 +1,13 @@
+export * from './clock';
+export * from './model';
+export * from './cluster-metadata';
+export * from './topic-names';
+export * from './config/config-def';
+export * from './config/config-source';
+export * from './config/broker-configs';
+export * from './config/broker-config';
+export * from './config/topic-configs';
+export * from './config/java-properties';
+export * from './config/listeners';
+export { openStandaloneMetadata, StandaloneMetadataOptions, METADATA_SNAPSHOT } from './standalone/standalone-metadata';
+export { META_PROPERTIES, MetaProperties, readMetaProperties, InconsistentLogDirError } from './standalone/meta-properties';
