@@ -2,6 +2,8 @@
 // hostile lengths (with the CRC recomputed so the mutation reaches the record parser) or replaced by noise.
 // Each decoder must return or throw a TributaryError; anything else (RangeError, TypeError, a native crash,
 // a hang, a huge allocation) fails. The seed is printed; replay a failure with FUZZ_SEED=<seed>.
+import * as fs from 'fs';
+import * as path from 'path';
 import {
   CompressionType,
   ControlRecordType,
@@ -61,6 +63,12 @@ function seeds(): Buffer[] {
   out.push(buildControlBatch({ type: ControlRecordType.Commit, producerId: 1n, producerEpoch: 0, coordinatorEpoch: 2, timestamp: T0 }));
   for (const magic of [0, 1] as LegacyMagic[]) {
     for (const compression of CODECS.slice(0, 4)) out.push(buildLegacyMessageSet({ magic, compression, records }));
+  }
+  // The golden batches of real clients (small ones, to keep the run short) bring their codecs' framings.
+  const fixtures = path.join(__dirname, '../fixtures/batches');
+  for (const name of fs.readdirSync(fixtures).sort()) {
+    const file = path.join(fixtures, name);
+    if (name.endsWith('.bin') && fs.statSync(file).size < 2048) out.push(fs.readFileSync(file));
   }
   return out;
 }
