@@ -233,9 +233,10 @@ export class LogManager {
 
   /**
    * Clean shutdown: flush every log, write all checkpoints and the `.kafka_cleanshutdown` marker that lets the
-   * next start skip recovery.
+   * next start skip recovery. With `markClean: false` the marker is not written, so the next start recovers
+   * as after a crash (tests use this to exercise recovery on every start).
    */
-  close(): void {
+  close(options: { markClean?: boolean } = {}): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
     for (const log of this.allLogs()) this.guard(() => log.flush());
@@ -244,7 +245,7 @@ export class LogManager {
     this.checkpointLogStartOffsets();
     this.checkpointCleanerOffsets();
     for (const { log } of this.logs.values()) log.close();
-    for (const dir of this.onlineDirs()) {
+    for (const dir of options.markClean === false ? [] : this.onlineDirs()) {
       this.guardDir(dir, () => {
         const handle = this.fs.open(joinPath(dir, CLEAN_SHUTDOWN_FILE), { create: true });
         try {
