@@ -11,6 +11,7 @@
 #           the machine's Python has, and tests find the interpreter at one known path
 #           (integration/helpers/peers.ts), whichever python3 is first on PATH.
 #   Kafka:  the official Apache Kafka 3.9 jars (for kafka-topics.sh and friends), via scripts/kafka-tool.
+#   Others: every scripts/*/setup.sh, the setups of the project's capture and cross-check tools.
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -75,4 +76,12 @@ fi
 
 step "Kafka jars via scripts/kafka-tool --fetch-only"
 "$repo/scripts/kafka-tool" --fetch-only
+
+# Tools that capture or cross-check bytes against real clients keep their own setup beside them
+# (scripts/<tool>/setup.sh, idempotent); the tests that use them need them installed too.
+for setup in "$repo"/scripts/*/setup.sh; do
+  [[ -f "$setup" ]] || continue
+  step "${setup#"$repo"/}"
+  quietly bash "$setup"
+done
 step "done"
