@@ -34,7 +34,10 @@ describe('ApiVersions', () => {
         { apiKey: 18, minVersion: 0, maxVersion: 4 },
         { apiKey: 19, minVersion: 0, maxVersion: 7 },
         { apiKey: 20, minVersion: 0, maxVersion: 6 },
+        { apiKey: 32, minVersion: 0, maxVersion: 4 },
+        { apiKey: 33, minVersion: 0, maxVersion: 2 },
         { apiKey: 37, minVersion: 0, maxVersion: 3 },
+        { apiKey: 44, minVersion: 0, maxVersion: 1 },
         { apiKey: 60, minVersion: 0, maxVersion: 1 },
       ],
       throttleTimeMs: 0,
@@ -80,8 +83,8 @@ describe('closing cases', () => {
     h = await openHarness();
     const unknownKey = Buffer.from([0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
     expect(await h.raw(unknownKey)).toEqual({ kind: 'close', reason: 'unknown API key 999' });
-    const fetch = encodeRequestFrame(ApiKey.DescribeConfigs, 0, 1, null, { resources: [], includeSynonyms: false, includeDocumentation: false }).subarray(4);
-    expect(await h.raw(fetch)).toEqual({ kind: 'close', reason: 'DescribeConfigs is not served by this broker' });
+    const listGroups = encodeRequestFrame(ApiKey.ListGroups, 0, 1, null, { statesFilter: [], typesFilter: [] }).subarray(4);
+    expect(await h.raw(listGroups)).toEqual({ kind: 'close', reason: 'ListGroups is not served by this broker' });
     const metadataV13 = encodeRequestFrame(ApiKey.Metadata, 12, 1, null, metadataRequest(null)).subarray(4);
     metadataV13.writeInt16BE(13, 2);
     expect(await h.raw(metadataV13)).toEqual({ kind: 'close', reason: 'Metadata version 13 is not served (versions 0-12)' });

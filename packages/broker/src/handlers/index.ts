@@ -3,7 +3,10 @@ import { metadataHandler } from './03-metadata';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { describeConfigsHandler } from './32-describe-configs';
+import { alterConfigsHandler } from './33-alter-configs';
 import { createPartitionsHandler } from './37-create-partitions';
+import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { describeClusterHandler } from './60-describe-cluster';
 
 /** Every handler this broker serves; the composition root registers them all. */
@@ -12,6 +15,9 @@ export const ALL_HANDLERS: readonly Handler[] = [
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  describeConfigsHandler,
+  alterConfigsHandler,
   createPartitionsHandler,
+  incrementalAlterConfigsHandler,
   describeClusterHandler,
 ] as unknown as readonly Handler[];

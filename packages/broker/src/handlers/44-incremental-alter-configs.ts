@@ -1,0 +1,97 @@
+/**
+ * IncrementalAlterConfigs (key 44), versions 0-1 (KIP-339).
+ * Behaviour, as Kafka 3.9 answers, for TOPIC resources: each key is SET (0), DELETE (1, back to the default),
+ * APPEND (2) or SUBTRACT (3) to/from a list (starting from the default when the topic has no override);
+ * APPEND/SUBTRACT on a non-list key is INVALID_CONFIG; a key named twice in one resource is INVALID_REQUEST; the
+ * result is validated whole (INVALID_CONFIG) and applied unless validate_only.
+ * Difference from Kafka: dynamic BROKER configs are not supported yet (INVALID_REQUEST saying so).
+ */
+import { ApiKey, ErrorCode, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@tributary/protocol';
+import { ConfigType, TOPIC_CONFIGS, TopicMetadata } from '@tributary/metadata';
+import { ConfigResourceType, ResourceProblem, brokerResourceProblem, findTopic } from './config-resources';
+import { defineHandler } from './handler';
+
+type Result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse;
+
+enum OpType {
+  Set = 0,
+  Delete = 1,
+  Append = 2,
+  Subtract = 3,
+}
+
+export const incrementalAlterConfigsHandler = defineHandler({
+  apiKey: ApiKey.IncrementalAlterConfigs,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(request, context) {
+    const { metadata, logger } = context.services;
+    const responses: Result[] = [];
+    for (const resource of request.resources) {
+      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      if (resource.resourceType === ConfigResourceType.Broker) {
+        const problem = brokerResourceProblem(metadata, resource.resourceName) ?? {
+          errorCode: ErrorCode.INVALID_REQUEST,
+          errorMessage: 'Tributary does not support dynamic broker configs yet; set them in server.properties',
+        };
+        responses.push({ ...base, ...problem });
+        continue;
+      }
+      if (resource.resourceType !== ConfigResourceType.Topic) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` });
+        continue;
+      }
+      const found = findTopic(metadata, resource.resourceName);
+      if ('errorCode' in found) {
+        responses.push({ ...base, ...found });
+        continue;
+      }
+      const applied = applyOperations(found, resource.configs);
+      if ('errorCode' in applied) {
+        responses.push({ ...base, ...applied });
+        continue;
+      }
+      const outcome = await metadata.setTopicConfigs(resource.resourceName, applied, { validateOnly: request.validateOnly });
+      if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
+        logger.info({ topic: resource.resourceName, configs: Object.fromEntries(applied), clientId: context.clientId }, 'altered topic configs');
+      }
+      responses.push({ ...base, ...outcome });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});
+
+function applyOperations(topic: TopicMetadata, operations: readonly IncrementalAlterConfigsRequest.AlterableConfig[]): Map<string, string> | ResourceProblem {
+  const names = operations.map((op) => op.name);
+  const duplicates = names.filter((name, i) => names.indexOf(name) !== i);
+  if (duplicates.length > 0) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys : ${[...new Set(duplicates)].join(',')}` };
+  const configs = new Map(topic.configs);
+  for (const op of operations) {
+    const def = TOPIC_CONFIGS.get(op.name);
+    switch (op.configOperation) {
+      case OpType.Set:
+        if (op.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${op.name}` };
+        configs.set(op.name, op.value);
+        break;
+      case OpType.Delete:
+        configs.delete(op.name);
+        break;
+      case OpType.Append:
+      case OpType.Subtract: {
+        if (!def) return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Unknown topic config name: ${op.name}` };
+        if (def.type !== ConfigType.List) {
+          const verb = op.configOperation === OpType.Append ? 'append' : 'subtract';
+          return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Config value ${verb} is not allowed for config key: ${op.name}` };
+        }
+        const current = (configs.get(op.name) ?? def.defaultValue ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+        const items = (op.value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+        const next = op.configOperation === OpType.Append ? [...current, ...items.filter((item) => !current.includes(item))] : current.filter((item) => !items.includes(item));
+        configs.set(op.name, next.join(','));
+        break;
+      }
+      default:
+        return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unknown config operation ${op.configOperation} for ${op.name}` };
+    }
+  }
+  return configs;
+}

@@ -1,0 +1,144 @@
+import { ApiKey, ErrorCode, asTopicName } from '@tributary/protocol';
+import { Harness, openHarness } from './harness';
+
+const TOPIC = 2;
+const BROKER = 4;
+let h: Harness;
+afterEach(async () => h?.close());
+
+async function withTopic(config: Record<string, string> = {}): Promise<Harness> {
+  h = await openHarness(config);
+  await h.call(ApiKey.CreateTopics, 7, {
+    topics: [{ name: asTopicName('t'), numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'cleanup.policy', value: 'compact' }] }],
+    timeoutMs: 5000,
+    validateOnly: false,
+  });
+  return h;
+}
+
+const describe1 = (resourceType: number, resourceName: string, keys: string[] | null, version = 4) =>
+  h.call(ApiKey.DescribeConfigs, version, { resources: [{ resourceType, resourceName, configurationKeys: keys }], includeSynonyms: version >= 1, includeDocumentation: false });
+
+describe('DescribeConfigs', () => {
+  test('topic configs with sources, synonyms and types', async () => {
+    await withTopic({ 'log.retention.hours': '5' });
+    const response = await describe1(TOPIC, 't', ['cleanup.policy', 'retention.ms', 'segment.bytes']);
+    expect(response).toEqual({
+      throttleTimeMs: 0,
+      results: [
+        {
+          errorCode: 0,
+          errorMessage: null,
+          resourceType: TOPIC,
+          resourceName: 't',
+          configs: [
+            {
+              name: 'cleanup.policy',
+              value: 'compact',
+              readOnly: false,
+              isDefault: false,
+              configSource: 1,
+              isSensitive: false,
+              synonyms: [
+                { name: 'cleanup.policy', value: 'compact', source: 1 },
+                { name: 'log.cleanup.policy', value: 'delete', source: 5 },
+              ],
+              configType: 7,
+              documentation: null,
+            },
+            {
+              name: 'retention.ms',
+              value: '18000000',
+              readOnly: false,
+              isDefault: false,
+              configSource: 4,
+              isSensitive: false,
+              synonyms: [
+                { name: 'log.retention.hours', value: '5', source: 4 },
+                { name: 'log.retention.hours', value: '168', source: 5 },
+              ],
+              configType: 5,
+              documentation: null,
+            },
+            {
+              name: 'segment.bytes',
+              value: '1073741824',
+              readOnly: false,
+              isDefault: false,
+              configSource: 5,
+              isSensitive: false,
+              synonyms: [{ name: 'log.segment.bytes', value: '1073741824', source: 5 }],
+              configType: 3,
+              documentation: null,
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  test('v0 has no synonyms; all keys when none are named; unknown topics and illegal names are errors', async () => {
+    await withTopic();
+    const all = await describe1(TOPIC, 't', null, 0);
+    expect(all.results[0].configs.length).toBeGreaterThan(30);
+    expect(all.results[0].configs.every((config) => config.synonyms.length === 0)).toBe(true);
+    // v0 says is_default; it is the only version that carries it.
+    expect(all.results[0].configs.find((config) => config.name === 'segment.bytes')?.isDefault).toBe(true);
+    expect(all.results[0].configs.find((config) => config.name === 'cleanup.policy')?.isDefault).toBe(false);
+    const missing = await describe1(TOPIC, 'missing', null);
+    expect(missing.results[0]).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, configs: [] });
+    const illegal = await describe1(TOPIC, 'a/b', null);
+    expect(illegal.results[0].errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+  });
+
+  test('this broker by id; the empty name (cluster defaults) is empty; another id is INVALID_REQUEST', async () => {
+    await withTopic({ 'num.partitions': '4' });
+    const mine = await describe1(BROKER, '1', ['num.partitions', 'broker.id', 'ssl.keystore.password', 'log.retention.ms']);
+    expect(mine.results[0].configs).toEqual([
+      { name: 'broker.id', value: '1', readOnly: true, isDefault: false, configSource: 4, isSensitive: false, synonyms: [{ name: 'broker.id', value: '1', source: 4 }, { name: 'broker.id', value: '-1', source: 5 }], configType: 3, documentation: null },
+      { name: 'num.partitions', value: '4', readOnly: true, isDefault: false, configSource: 4, isSensitive: false, synonyms: [{ name: 'num.partitions', value: '4', source: 4 }, { name: 'num.partitions', value: '1', source: 5 }], configType: 3, documentation: null },
+      { name: 'log.retention.ms', value: null, readOnly: false, isDefault: false, configSource: 5, isSensitive: false, synonyms: [], configType: 5, documentation: null },
+      { name: 'ssl.keystore.password', value: null, readOnly: true, isDefault: false, configSource: 5, isSensitive: true, synonyms: [], configType: 9, documentation: null },
+    ]);
+    expect((await describe1(BROKER, '', null)).results[0]).toMatchObject({ errorCode: 0, configs: [] });
+    expect((await describe1(BROKER, '2', null)).results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Unexpected broker id, expected 1 or empty string, but received 2' });
+  });
+});
+
+describe('AlterConfigs and IncrementalAlterConfigs', () => {
+  const overrides = () => Object.fromEntries(h.metadata.topic('t')!.configs);
+
+  test('AlterConfigs replaces the overrides; validateOnly and bad values change nothing', async () => {
+    await withTopic();
+    const alter = (configs: { name: string; value: string | null }[], validateOnly = false) =>
+      h.call(ApiKey.AlterConfigs, 2, { resources: [{ resourceType: TOPIC, resourceName: 't', configs }], validateOnly }).then((r) => r.responses[0]);
+    expect(await alter([{ name: 'retention.ms', value: '5000' }], true)).toEqual({ errorCode: 0, errorMessage: null, resourceType: TOPIC, resourceName: 't' });
+    expect(overrides()).toEqual({ 'cleanup.policy': 'compact' });
+    expect(await alter([{ name: 'retention.ms', value: '5000' }])).toEqual({ errorCode: 0, errorMessage: null, resourceType: TOPIC, resourceName: 't' });
+    expect(overrides()).toEqual({ 'retention.ms': '5000' });
+    expect(await alter([{ name: 'segment.bytes', value: '1' }])).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Invalid value 1 for configuration segment.bytes: Value must be at least 14' });
+    expect(await alter([{ name: 'retention.ms', value: null }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
+    expect(overrides()).toEqual({ 'retention.ms': '5000' });
+    const broker = await h.call(ApiKey.AlterConfigs, 0, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [] }], validateOnly: false });
+    expect(broker.responses[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
+  });
+
+  test('IncrementalAlterConfigs: set, delete, append and subtract lists, with Kafka errors', async () => {
+    await withTopic();
+    const alter = (configs: { name: string; configOperation: number; value: string | null }[]) =>
+      h.call(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: TOPIC, resourceName: 't', configs }], validateOnly: false }).then((r) => r.responses[0]);
+    expect(await alter([{ name: 'retention.ms', configOperation: 0, value: '100' }, { name: 'cleanup.policy', configOperation: 2, value: 'delete' }])).toMatchObject({ errorCode: 0 });
+    expect(overrides()).toEqual({ 'cleanup.policy': 'compact,delete', 'retention.ms': '100' });
+    expect(await alter([{ name: 'cleanup.policy', configOperation: 3, value: 'compact' }, { name: 'retention.ms', configOperation: 1, value: null }])).toMatchObject({ errorCode: 0 });
+    expect(overrides()).toEqual({ 'cleanup.policy': 'delete' });
+    expect(await alter([{ name: 'retention.ms', configOperation: 2, value: '1' }])).toEqual({
+      errorCode: ErrorCode.INVALID_CONFIG,
+      errorMessage: 'Config value append is not allowed for config key: retention.ms',
+      resourceType: TOPIC,
+      resourceName: 't',
+    });
+    expect(await alter([{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 1, value: null }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
+    const missing = await h.call(ApiKey.IncrementalAlterConfigs, 0, { resources: [{ resourceType: TOPIC, resourceName: 'nope', configs: [] }], validateOnly: false });
+    expect(missing.responses[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
