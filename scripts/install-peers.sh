@@ -10,6 +10,8 @@
 #           A venv rather than `pip install --user`: the versions are pinned here and cannot clash with whatever
 #           the machine's Python has, and tests find the interpreter at one known path
 #           (integration/helpers/peers.ts), whichever python3 is first on PATH.
+#   Go:     franz-peer, a small CLI over the franz-go client (integration/peers/franz-go), built with the
+#           machine's Go into $TRIBUTARY_CACHE/bin; its modules come from the Go module proxy.
 #   Kafka:  the official Apache Kafka 3.9 jars (for kafka-topics.sh and friends), via scripts/kafka-tool.
 #   Others: every scripts/*/setup.sh, the setups of the project's capture and cross-check tools.
 set -euo pipefail
@@ -72,6 +74,17 @@ else
   mkdir -p "$cache_root"
   [[ -x "$venv/bin/python" ]] || quietly python3 -m venv "$venv"
   quietly "$venv/bin/python" -m pip install --disable-pip-version-check -q "${python_packages[@]}"
+fi
+
+franz_source="$repo/integration/peers/franz-go"
+franz_binary="$cache_root/bin/franz-peer"
+if [[ -x "$franz_binary" && -z "$(find "$franz_source" -newer "$franz_binary" -type f)" ]]; then
+  step "franz-peer already built at $franz_binary"
+else
+  command -v go >/dev/null || fail "go not found: franz-go needs Go $(sed -n 's/^go //p' "$franz_source/go.mod") or newer"
+  step "building franz-peer (franz-go $(sed -n 's|.*github.com/twmb/franz-go \(v[^ ]*\)$|\1|p' "$franz_source/go.mod")) into $franz_binary"
+  mkdir -p "$cache_root/bin"
+  (cd "$franz_source" && quietly go build -o "$franz_binary" .)
 fi
 
 step "Kafka jars via scripts/kafka-tool --fetch-only"

@@ -10,6 +10,9 @@ export const cacheRoot = process.env.TRIBUTARY_CACHE ? path.resolve(process.env.
 /** The Python that scripts/install-peers.sh fills with kafka-python and confluent-kafka. */
 export const venvPython = path.join(cacheRoot, 'venv', 'bin', 'python');
 
+/** The franz-go command-line peer that scripts/install-peers.sh builds from integration/peers/franz-go. */
+export const franzPeerBinary = path.join(cacheRoot, 'bin', 'franz-peer');
+
 export const kafkaToolScript = path.join(repoRoot, 'scripts', 'kafka-tool');
 
 /**

@@ -1,18 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import { kafkaToolScript, venvPython } from './paths';
+import { franzPeerBinary, kafkaToolScript, venvPython } from './paths';
 
 /**
  * The real Kafka peers that integration tests run against Tributary. scripts/install-peers.sh installs all of
  * them; a user without them gets skipped suites with the reason printed, CI (CI=true) gets failures, because a
  * CI run that silently skipped its peers would prove nothing.
  */
-export type PeerName = 'kcat' | 'java' | 'kafka-tools' | 'kafka-python' | 'confluent-kafka' | 'zookeeper' | 'burrow';
+export type PeerName = 'kcat' | 'java' | 'kafka-tools' | 'kafka-python' | 'confluent-kafka' | 'franz-go' | 'zookeeper' | 'burrow';
 
 export interface PeerStatus {
   name: PeerName;
   available: boolean;
-  /** What to run: the executable (kcat, Burrow, java), the Python interpreter, or the ZooKeeper jar. */
+  /** What to run: the executable (kcat, Burrow, java, franz-peer), the Python interpreter, or the ZooKeeper jar. */
   path: string;
   /** When unavailable: what is missing and how to get it. */
   reason?: string;
@@ -58,6 +58,9 @@ function detect(name: PeerName): PeerStatus {
       return pythonModulePeer(name, 'kafka');
     case 'confluent-kafka':
       return pythonModulePeer(name, 'confluent_kafka');
+    case 'franz-go':
+      if (!fs.existsSync(franzPeerBinary)) return { name, available: false, path: franzPeerBinary, reason: `franz-peer is not built at ${franzPeerBinary}; ${installHint}` };
+      return { name, available: true, path: franzPeerBinary };
     case 'kafka-tools': {
       const java = detect('java');
       if (!java.available) return { ...java, name };

@@ -71,6 +71,23 @@ describeWithPeers(['kafka-python', 'confluent-kafka'], 'Python clients', () => {
   }, 30_000);
 });
 
+describeWithPeer('franz-go', 'franz-go', () => {
+  test('franz-peer reports the franz-go it was built with', async () => {
+    const result = await runCommand(peerStatus('franz-go').path, ['version']);
+    expect(result.code).toBe(0);
+    const version = JSON.parse(result.stdout) as { franzGo: string; go: string };
+    expect(version.franzGo).toMatch(/^v1\.\d+\.\d+$/);
+    expect(version.go).toMatch(/^go1\.\d+/);
+  });
+
+  test('connects and opens with an ApiVersions request', async () => {
+    const header = await firstRequestOf(peerStatus('franz-go').path, (port) => ['metadata', '-brokers', `127.0.0.1:${port}`]);
+    expect(header.apiKey).toBe(API_VERSIONS);
+    // franz-go names itself kgo unless told otherwise.
+    expect(header.clientId).toBe('kgo');
+  }, 30_000);
+});
+
 describeWithPeer('kafka-tools', "Apache Kafka's tools", () => {
   test('kafka-topics.sh --version is Kafka 3.9', async () => {
     const result = await runKafkaTool('kafka-topics.sh', ['--version']);
