@@ -44,6 +44,9 @@ describe('offset index', () => {
     index.append(3, 100);
     index.append(10, 4200);
     index.append(25, 9000);
+    // Entries reach the file in groups (like Kafka's mmap'd index, without a syscall each); persist writes them.
+    expect(fs.exists('/d/0.index')).toBe(false);
+    index.persist();
     expect(fs.readFile('/d/0.index')).toEqual(Buffer.from('00000003000000640000000a000010680000001900002328', 'hex'));
     expect(index.lookup(2)).toEqual({ relativeOffset: 0, position: 0 });
     expect(index.lookup(10)).toEqual({ relativeOffset: 10, position: 4200 });
@@ -66,6 +69,7 @@ describe('offset index', () => {
     expect(index.isFull).toBe(true);
     expect(index.isSane(100)).toBe(true);
     expect(index.isSane(15)).toBe(false);
+    index.flush();
     fs.fileBytes('/d/0.index').writeInt32BE(0, 8);
     expect(OffsetIndex.open(fs, '/d/0.index', 16).isSane(100)).toBe(false);
   });
@@ -79,6 +83,7 @@ describe('time index', () => {
     index.maybeAppend(900, 6);
     index.maybeAppend(2000, 9);
     expect(index.entries).toBe(2);
+    index.persist();
     expect(fs.readFile('/d/0.timeindex')).toEqual(Buffer.from('00000000000003e800000005' + '00000000000007d000000009', 'hex'));
     expect(index.lookup(999)).toEqual({ timestampMs: -1, relativeOffset: 0 });
     expect(index.lookup(1500)).toEqual({ timestampMs: 1000, relativeOffset: 5 });

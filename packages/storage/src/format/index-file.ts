@@ -1,9 +1,15 @@
 import type { FileHandle, FileSystem } from '../fs/file-system';
 import { storageError } from '../errors';
 
+/** Pending index bytes that trigger a write: a few KiB, so an entry costs a fraction of a system call. */
+const PENDING_BYTES_BEFORE_WRITE = 4096;
+
 /**
- * A file of fixed-size entries, kept whole in memory and appended to on disk. Kafka memory-maps its indexes;
- * here the bytes live in a Buffer and each new entry is also written positionally to the file.
+ * A file of fixed-size entries, kept whole in memory and written to disk in groups. Kafka memory-maps its
+ * indexes so that adding an entry costs no system call; here the bytes live in a Buffer and new entries reach
+ * the file when a few KiB of them are pending, on flush, roll and close. An index that lags its log is safe:
+ * lookups only scan further, recovery rebuilds the indexes of every unflushed segment, and a flush writes
+ * them before the recovery point moves past their segment.
  *
  * Unlike Kafka we do not preallocate the active index to `segment.index.bytes`: the file always holds exactly
  * its entries, which is the state Kafka leaves it in after a roll or a clean shutdown, so either broker reads
@@ -14,6 +20,8 @@ import { storageError } from '../errors';
 export class IndexFile {
   private bytes: Buffer;
   private used: number;
+  /** How many bytes of `bytes` the file holds; entries after this are pending. */
+  private persisted: number;
   private handle: FileHandle | undefined;
 
   private constructor(
@@ -24,6 +32,7 @@ export class IndexFile {
     contents: Buffer,
   ) {
     this.used = contents.length - (contents.length % entrySize);
+    this.persisted = contents.length;
     this.bytes = Buffer.alloc(Math.max(this.used, entrySize * 64));
     contents.copy(this.bytes, 0, 0, this.used);
   }
@@ -54,29 +63,35 @@ export class IndexFile {
   }
 
   append(entry: Buffer): void {
-    if (this.used + this.entrySize > this.bytes.length) {
-      const grown = Buffer.alloc(this.bytes.length * 2);
-      this.bytes.copy(grown, 0, 0, this.used);
-      this.bytes = grown;
-    }
+    this.appendInMemory(entry);
+    if (this.used - this.persisted >= PENDING_BYTES_BEFORE_WRITE) this.persist();
+  }
+
+  /** Writes pending entries to the file. */
+  persist(): void {
+    if (this.persisted === this.used) return;
     try {
-      this.writable().write(entry, this.used);
+      const handle = this.writable();
+      // A torn trailing entry from an earlier crash is overwritten, never followed.
+      const from = Math.min(this.persisted, this.used) - (Math.min(this.persisted, this.used) % this.entrySize);
+      handle.write(this.bytes.subarray(from, this.used), from);
+      if (this.persisted > this.used) handle.truncate(this.used);
     } catch (cause) {
       throw storageError('write index', this.path, cause);
     }
-    entry.copy(this.bytes, this.used);
-    this.used += this.entrySize;
+    this.persisted = this.used;
   }
 
   /** Keeps the first `entries` entries. */
   truncateToEntries(entries: number): void {
     const size = Math.min(this.used, entries * this.entrySize);
     try {
-      this.writable().truncate(size);
+      if (this.persisted > size) this.writable().truncate(size);
     } catch (cause) {
       throw storageError('truncate index', this.path, cause);
     }
     this.used = size;
+    this.persisted = Math.min(this.persisted, size);
   }
 
   /** Writes the in-memory entries out as the whole file (after a rebuild). */
@@ -88,6 +103,7 @@ export class IndexFile {
     } catch (cause) {
       throw storageError('rewrite index', this.path, cause);
     }
+    this.persisted = this.used;
   }
 
   /** Empties the index in memory only; call `rewrite()` after filling it again. */
@@ -106,6 +122,7 @@ export class IndexFile {
   }
 
   flush(): void {
+    this.persist();
     if (!this.handle) return;
     try {
       this.handle.sync();
@@ -114,9 +131,13 @@ export class IndexFile {
     }
   }
 
-  /** Closes the file handle; the entries stay readable in memory. */
+  /** Writes pending entries and closes the file handle; the entries stay readable in memory. */
   close(): void {
-    this.handle?.close();
+    try {
+      this.persist();
+    } finally {
+      this.handle?.close();
+    }
     this.handle = undefined;
   }
 

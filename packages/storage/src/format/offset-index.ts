@@ -85,6 +85,11 @@ export class OffsetIndex {
     this.file.ensureFile();
   }
 
+  /** Writes entries still pending in memory to the file (no fsync). */
+  persist(): void {
+    this.file.persist();
+  }
+
   flush(): void {
     this.file.flush();
   }

@@ -15,6 +15,9 @@ export interface TimestampOffset {
  * above T comes after O. Timestamps and offsets never decrease.
  */
 export class TimeIndex {
+  /** The last entry, kept decoded because every append compares against it; undefined until first needed. */
+  private lastCached: TimestampOffset | null | undefined;
+
   private constructor(private readonly file: IndexFile) {}
 
   static open(fs: FileSystem, path: string, maxIndexBytes: number): TimeIndex {
@@ -47,9 +50,11 @@ export class TimeIndex {
    * offset that is already the last entry's offset replaces nothing and is skipped.
    */
   maybeAppend(timestampMs: number, relativeOffset: number): void {
-    const last = this.lastEntry();
+    if (this.lastCached === undefined) this.lastCached = this.lastEntry() ?? null;
+    const last = this.lastCached;
     if (last && (timestampMs <= last.timestampMs || relativeOffset <= last.relativeOffset)) return;
     this.file.append(encode(timestampMs, relativeOffset));
+    this.lastCached = { timestampMs, relativeOffset };
   }
 
   /** The last entry with timestamp ≤ target, or (-1, 0) meaning "scan from the start of the segment". */
@@ -71,6 +76,7 @@ export class TimeIndex {
 
   /** Drops entries whose offset is ≥ `relativeOffset`. */
   truncateTo(relativeOffset: number): void {
+    this.lastCached = undefined;
     let keep = this.entries;
     while (keep > 0 && this.entryAt(keep - 1).relativeOffset >= relativeOffset) keep--;
     this.file.truncateToEntries(keep);
@@ -89,6 +95,7 @@ export class TimeIndex {
   }
 
   replaceWith(entries: TimestampOffset[]): void {
+    this.lastCached = undefined;
     this.file.clearInMemory();
     for (const e of entries) this.file.appendInMemory(encode(e.timestampMs, e.relativeOffset));
     this.file.rewrite();
@@ -96,6 +103,11 @@ export class TimeIndex {
 
   ensureFile(): void {
     this.file.ensureFile();
+  }
+
+  /** Writes entries still pending in memory to the file (no fsync). */
+  persist(): void {
+    this.file.persist();
   }
 
   flush(): void {

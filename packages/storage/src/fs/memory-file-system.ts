@@ -191,6 +191,8 @@ class MemoryFileHandle implements FileHandle {
   }
 
   close(): void {
+    // Like a real descriptor: closing twice is a bug (the number may already belong to another file).
+    this.checkOpen();
     this.closed = true;
   }
 

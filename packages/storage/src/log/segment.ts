@@ -15,6 +15,8 @@ import { TransactionIndex } from '../format/transaction-index';
 import { type BatchInfo, batchInfoAt, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
 
 const INT32_MAX = 2 ** 31 - 1;
+/** How many consumers' read positions a segment remembers. */
+const READ_END_POSITIONS = 64;
 
 export interface SegmentOptions {
   fs: FileSystem;
@@ -51,6 +53,8 @@ export class LogSegment {
   private readonly dir: string;
   private suffix: string;
   private handle: FileHandle;
+  /** False once closed (renamed segments reopen it); closing twice would close someone else's descriptor. */
+  private handleOpen = true;
   private _size: number;
   private offsetIndexLoaded: OffsetIndex | undefined;
   private timeIndexLoaded: TimeIndex | undefined;
@@ -63,6 +67,8 @@ export class LogSegment {
   private offsetOfMaxTimestampSoFar = 0;
   /** Offset after the last batch; computed lazily for segments opened from disk. */
   private nextOffsetKnown: bigint | undefined;
+  /** Where recent reads ended, by the offset a sequential reader asks for next (bounded, oldest dropped). */
+  private readonly readEnds = new Map<bigint, number>();
   /** Timestamp of the first batch, the reference for `segment.ms`. */
   private rollingBasedTimestamp: number | undefined;
   readonly createdMs: number;
@@ -268,25 +274,64 @@ export class LogSegment {
 
   /**
    * Reads whole batches starting with the one that holds `offset`, up to `maxBytes` (at least one batch when
-   * `minOneBatch`), not past `maxPosition`. Returns a buffer of whole batches and the position it starts at.
+   * `minOneBatch`), not past `maxPosition`. Returns a buffer of whole batches (a fresh buffer the caller owns).
+   *
+   * Consumers read sequentially, so the segment remembers where the last few reads ended: a fetch that starts
+   * there costs one read of the file instead of an index lookup, a header scan and the read.
    */
-  read(offset: bigint, maxBytes: number, maxPosition: number, minOneBatch: boolean): { records: Buffer; firstBatch: BatchInfo } | undefined {
-    const first = this.translateOffset(offset);
-    if (!first || first.position >= maxPosition) return undefined;
-    const limit = Math.min(maxPosition, this._size) - first.position;
+  read(offset: bigint, maxBytes: number, maxPosition: number, minOneBatch: boolean): { records: Buffer } | undefined {
+    const cached = this.readEnds.get(offset);
+    let position: number;
+    let firstSize: number | undefined;
+    if (cached !== undefined && cached < this._size) {
+      position = cached;
+    } else {
+      const first = this.translateOffset(offset);
+      if (!first) return undefined;
+      position = first.position;
+      firstSize = first.size;
+    }
+    if (position >= maxPosition) return undefined;
+    const limit = Math.min(maxPosition, this._size) - position;
     let length = Math.min(limit, maxBytes);
-    if (minOneBatch && first.size > length) length = Math.min(first.size, limit);
+    if (minOneBatch && firstSize !== undefined && firstSize > length) length = Math.min(firstSize, limit);
     if (length <= 0) return undefined;
-    let buffer: Buffer;
+    let buffer = this.readRange(position, length);
+    if (firstSize === undefined) {
+      // The remembered position must still start a batch that reaches `offset`; if not, take the slow path.
+      const first = batchInfoAt(buffer, 0, position);
+      if (!first || first.lastOffset < offset) {
+        this.readEnds.delete(offset);
+        return this.read(offset, maxBytes, maxPosition, minOneBatch);
+      }
+      if (minOneBatch && first.size > buffer.length && first.size <= limit) buffer = this.readRange(position, first.size);
+    }
+    let wholeBytes = 0;
+    let lastOffset = -1n;
+    for (const batch of batchesIn(buffer)) {
+      wholeBytes = batch.position + batch.size;
+      lastOffset = batch.lastOffset;
+    }
+    if (wholeBytes === 0) return undefined;
+    this.rememberReadEnd(lastOffset + 1n, position + wholeBytes);
+    return { records: buffer.subarray(0, wholeBytes) };
+  }
+
+  private readRange(position: number, length: number): Buffer {
     try {
-      buffer = readAt(this.handle, first.position, length);
+      return readAt(this.handle, position, length);
     } catch (cause) {
       throw storageError('read', this.logPath, cause);
     }
-    let wholeBytes = 0;
-    for (const batch of batchesIn(buffer)) wholeBytes = batch.position + batch.size;
-    if (wholeBytes === 0) return undefined;
-    return { records: buffer.subarray(0, wholeBytes), firstBatch: first };
+  }
+
+  private rememberReadEnd(nextOffset: bigint, position: number): void {
+    this.readEnds.delete(nextOffset);
+    this.readEnds.set(nextOffset, position);
+    if (this.readEnds.size > READ_END_POSITIONS) {
+      const oldest = this.readEnds.keys().next().value as bigint;
+      this.readEnds.delete(oldest);
+    }
   }
 
   /**
@@ -405,6 +450,7 @@ export class LogSegment {
       }
     }
     this._size = validBytes;
+    this.readEnds.clear();
     this.offsetIndex.replaceWith(offsets);
     this.timeIndex.replaceWith(times);
     if (this.txnIndexLoaded || this.fs.exists(this.filePath(TXN_INDEX_SUFFIX))) {
@@ -439,6 +485,7 @@ export class LogSegment {
       throw storageError('truncate', this.logPath, cause);
     }
     this._size = position;
+    this.readEnds.clear();
     this.nextOffsetKnown = undefined;
     this.rollingBasedTimestamp = position === 0 ? undefined : this.rollingBasedTimestamp;
     this.loadTail();
@@ -473,6 +520,8 @@ export class LogSegment {
   /** Called when a newer segment becomes active: record the final max timestamp, as Kafka does. */
   onBecomeInactive(): void {
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    this.offsetIndexLoaded?.persist();
+    this.timeIndexLoaded?.persist();
   }
 
   flush(): void {
@@ -487,7 +536,8 @@ export class LogSegment {
   }
 
   close(): void {
-    this.handle.close();
+    if (this.handleOpen) this.handle.close();
+    this.handleOpen = false;
     this.offsetIndexLoaded?.close();
     this.timeIndexLoaded?.close();
     this.txnIndexLoaded?.close();
@@ -523,6 +573,7 @@ export class LogSegment {
     this.timeIndexLoaded = undefined;
     this.txnIndexLoaded = undefined;
     this.handle = this.fs.open(this.logPath);
+    this.handleOpen = true;
   }
 
   /** Closes and unlinks every file of the segment now (abandoned cleaner output). */
