@@ -1,0 +1,14 @@
+export * from './partitioner';
+export * from './scheduler';
+export * from './config';
+export * from './group-state';
+export type { MemberProtocol, JoinResult, SyncResult } from './member';
+export { GroupMember } from './member';
+export * from './offsets';
+export { ClassicGroup, CONSUMER_PROTOCOL_TYPE } from './group';
+export * from './records';
+export * from './coordinator-log';
+export { PartitionReplayer } from './loader';
+export type { ReplayedPartition } from './loader';
+export * from './group-coordinator';
+export * from './find-coordinator';
