@@ -157,6 +157,8 @@ describe('checkpoint files', () => {
       h.write(Buffer.from(text), 0);
       h.close();
     };
+    write('');
+    expect(file.read().size).toBe(0);
     write('1\n0\n');
     expect(() => file.read()).toThrow(CheckpointFormatError);
     write('0\n2\na 0 1\n');

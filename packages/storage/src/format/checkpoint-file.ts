@@ -15,6 +15,9 @@ export function encodeCheckpoint(version: number, lines: readonly string[]): Buf
 
 /** Returns the entry lines, checking the version and that the count matches. */
 export function decodeCheckpoint(text: string, expectedVersion: number, path: string): string[] {
+  // Kafka creates some checkpoints empty (cleaner-offset-checkpoint before the first clean) and reads an empty
+  // file as having no entries.
+  if (text === '') return [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   if (lines.length < 2) throw new CheckpointFormatError(`${path}: too short to be a checkpoint`);
