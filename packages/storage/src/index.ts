@@ -12,6 +12,7 @@ export * from './format/transaction-index';
 export * from './format/producer-snapshot';
 export * from './format/checkpoint-file';
 export * from './format/meta-properties';
+export * from './format/partition-metadata';
 export { AppendOrigin } from './log/append-validation';
 export type { BatchInfo } from './log/batch-scan';
 export { batchesIn } from './log/batch-scan';

@@ -142,6 +142,11 @@ export class LogManager {
     this.pendingDirDeletions.push({ path: renamed, dueMs: this.clock.nowMs() + log.config.fileDeleteDelayMs });
   }
 
+  /** Applies a topic's new config (AlterConfigs) to every partition of it on this broker. */
+  updateConfig(topic: string, config: LogConfig): void {
+    for (const { log } of this.logs.values()) if (log.topic === topic) log.config = config;
+  }
+
   /** Records the cleaner's progress (first dirty offset) for a compacted partition. */
   setCleanerCheckpoint(topic: string, partition: number, firstDirtyOffset: bigint): void {
     const entry = this.logs.get(partitionDirName(topic, partition));

@@ -7,6 +7,8 @@ import {
   TimeIndex,
   TransactionIndex,
   decodeMetaProperties,
+  decodePartitionMetadata,
+  encodePartitionMetadata,
   decodeProducerSnapshot,
   encodeMetaProperties,
   encodeProducerSnapshot,
@@ -192,5 +194,15 @@ describe('checkpoint files', () => {
     const kafkaWritten = '#\n#Thu Oct 24 10:00:00 UTC 2024\nnode.id=1\ndirectory.id=abc\\:def\nversion=1\ncluster.id=x\n';
     expect(decodeMetaProperties(kafkaWritten)).toEqual({ 'node.id': '1', 'directory.id': 'abc:def', version: '1', 'cluster.id': 'x' });
     expect(decodeMetaProperties(encodeMetaProperties({ 'a b': 'c=d' }, new Date(0)).toString())).toEqual({ 'a b': 'c=d' });
+  });
+});
+
+describe('partition.metadata', () => {
+  it("round-trips Kafka's two-line format and rejects other versions", () => {
+    const text = encodePartitionMetadata('9mdSy3bKQ-KSpBXn3tUM4A').toString();
+    expect(text).toBe('version: 0\ntopic_id: 9mdSy3bKQ-KSpBXn3tUM4A\n');
+    expect(decodePartitionMetadata(text)).toBe('9mdSy3bKQ-KSpBXn3tUM4A');
+    expect(() => decodePartitionMetadata('version: 1\ntopic_id: 9mdSy3bKQ-KSpBXn3tUM4A\n')).toThrow();
+    expect(() => decodePartitionMetadata('version: 0\ntopic_id: short\n')).toThrow();
   });
 });

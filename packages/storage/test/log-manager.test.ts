@@ -45,6 +45,18 @@ describe('LogManager', () => {
     reopened.close();
   });
 
+  it('keeps the topic id in partition.metadata and refuses a different one', () => {
+    const fs = new MemoryFileSystem();
+    const manager = LogManager.open({ fs, clock: new ManualClock(), logDirs: ['/a'] });
+    const log = manager.getOrCreateLog('t', 0);
+    expect(log.topicId).toBeUndefined();
+    log.setTopicId('9mdSy3bKQ-KSpBXn3tUM4A');
+    expect(fs.readFile('/a/t-0/partition.metadata').toString()).toBe('version: 0\ntopic_id: 9mdSy3bKQ-KSpBXn3tUM4A\n');
+    expect(() => log.setTopicId('AAAAAAAAAAAAAAAAAAAAAA')).toThrow(KafkaStorageError);
+    manager.updateConfig('t', logConfig({ retentionMs: 5 }));
+    expect(log.config.retentionMs).toBe(5);
+  });
+
   it('refuses a log dir that belongs to another cluster and keeps serving the others', () => {
     const fs = new MemoryFileSystem();
     const clock = new ManualClock();

@@ -142,6 +142,13 @@ describe('PartitionLog append validation', () => {
     expect(codeOf(() => log.append(Buffer.concat(small)))).toBe(18);
   });
 
+  it('refuses records without a key on a compacted topic (INVALID_RECORD)', () => {
+    const { log } = openLog({ cleanupPolicy: { compact: true, delete: false } });
+    expect(() => log.append(batchOf(2, { keyPrefix: null }))).toThrow(InvalidRecordError);
+    expect(() => log.append(batchOf(2, { keyPrefix: null, spec: { compression: CompressionType.Gzip } }))).toThrow(InvalidRecordError);
+    expect(log.append(batchOf(2)).lastOffset).toBe(1n);
+  });
+
   it('checks CreateTime against message.timestamp.before/after.max.ms', () => {
     const { log, clock } = openLog({ messageTimestampBeforeMaxMs: 1000, messageTimestampAfterMaxMs: 500 });
     const now = clock.nowMs();

@@ -4,6 +4,7 @@ import {
   CorruptRecordError,
   LOG_OVERHEAD,
   TimestampType,
+  decodeBatchRecords,
   isBatchCrcValid,
   setBaseOffset,
   setPartitionLeaderEpoch,
@@ -52,8 +53,9 @@ export interface ValidatedAppend {
  *
  * Checked here: whole v2 batches only, each batch's size against `max.message.bytes`, the whole set against
  * `segment.bytes`, CRC-32C, `lastOffsetDelta + 1 == recordsCount` for producer batches, control batches only from
- * coordinators, and CreateTime timestamps (the batch's first and max timestamp) against
- * `message.timestamp.before/after.max.ms`.
+ * coordinators, keys on compacted topics, and CreateTime timestamps against `message.timestamp.before/after.max.ms`.
+ * Kafka checks every record's timestamp; we check the batch's first and max timestamp, which bound them all
+ * except a record older than the first — a difference only for producers that reorder timestamps in a batch.
  */
 export function validateAndAssignOffsets(
   records: Buffer,
@@ -105,6 +107,13 @@ export function validateAndAssignOffsets(
       }
       if ((attributes & CONTROL_BIT) !== 0 && options.origin === AppendOrigin.Client) {
         throw new InvalidRecordError('clients may not write control batches');
+      }
+      // A compacted topic keeps the latest record per key, so a record without a key has no place in it. Only
+      // here are records decoded (and decompressed) on append, as in Kafka's LogValidator.
+      if (config.cleanupPolicy.compact && (attributes & CONTROL_BIT) === 0) {
+        for (const record of decodeBatchRecords(batch)) {
+          if (record.key === null) throw new InvalidRecordError('compacted topic cannot accept a record without a key');
+        }
       }
     }
 

@@ -15,6 +15,7 @@ import {
   offsetFromFileName,
 } from '../format/file-names';
 import type { AbortedTxn } from '../format/transaction-index';
+import { PARTITION_METADATA, readPartitionMetadata, writePartitionMetadata } from '../format/partition-metadata';
 import type { StorageLogger } from '../logger';
 import { silentLogger } from '../logger';
 import { AppendOrigin, validateAndAssignOffsets } from './append-validation';
@@ -656,7 +657,20 @@ export class PartitionLog {
     return found;
   }
 
-  /** Closes the files. With `clean`, the active time index gets its final entry first. */
+  /** The topic id recorded in `partition.metadata`, if any. */
+  get topicId(): string | undefined {
+    return readPartitionMetadata(this.fs, joinPath(this.dir, PARTITION_METADATA));
+  }
+
+  /** Records the topic id in `partition.metadata` (Kafka writes it once the id is known). */
+  setTopicId(topicId: string): void {
+    const existing = this.topicId;
+    if (existing === topicId) return;
+    if (existing !== undefined) throw new KafkaStorageError(`${this.name} belongs to topic id ${existing}, not ${topicId}`);
+    writePartitionMetadata(this.fs, joinPath(this.dir, PARTITION_METADATA), topicId);
+  }
+
+  /** Closes the files. The active segment's time index gets its final entry first, as on a Kafka shutdown. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
