@@ -34,7 +34,7 @@ test('invalid values stop the start with a message naming each key and what it e
   expect(result.code).toBe(1);
   expect(result.stderr).toBe(
     `tributary: invalid configuration in ${file} or --override:\n` +
-      '  Invalid value many for configuration num.partitions: Not a number: expected a 32-bit integer\n' +
+      '  Invalid value many for configuration num.partitions: Not a number of type INT\n' +
       '  Invalid value 10 for configuration log.segment.bytes: Value must be at least 14\n',
   );
 });

@@ -54,7 +54,7 @@ describeWithPeer('kafka-tools', "Kafka's CLI tools", () => {
     expect((await tool('kafka-configs.sh', [...entity, '--describe'])).trim().split('\n')).toEqual([
       'Dynamic configs for topic configured are:',
       '  cleanup.policy=compact sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:cleanup.policy=compact, DEFAULT_CONFIG:log.cleanup.policy=delete}',
-      '  retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000, DEFAULT_CONFIG:log.retention.hours=168}',
+      '  retention.ms=1000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=1000}',
     ]);
     await tool('kafka-configs.sh', [...entity, '--alter', '--delete-config', 'retention.ms']);
     expect(await tool('kafka-configs.sh', [...entity, '--describe'])).not.toContain('retention.ms');

@@ -28,7 +28,7 @@ describe('DescribeConfigs', () => {
       results: [
         {
           errorCode: 0,
-          errorMessage: null,
+          errorMessage: '',
           resourceType: TOPIC,
           resourceName: 't',
           configs: [
@@ -53,10 +53,8 @@ describe('DescribeConfigs', () => {
               isDefault: false,
               configSource: 4,
               isSensitive: false,
-              synonyms: [
-                { name: 'log.retention.hours', value: '5', source: 4 },
-                { name: 'log.retention.hours', value: '168', source: 5 },
-              ],
+              // No default synonym: log.retention.ms, the primary broker key, has no default (as Kafka shows it).
+              synonyms: [{ name: 'log.retention.hours', value: '5', source: 4 }],
               configType: 5,
               documentation: null,
             },
@@ -98,7 +96,7 @@ describe('DescribeConfigs', () => {
       { name: 'broker.id', value: '1', readOnly: true, isDefault: false, configSource: 4, isSensitive: false, synonyms: [{ name: 'broker.id', value: '1', source: 4 }, { name: 'broker.id', value: '-1', source: 5 }], configType: 3, documentation: null },
       { name: 'num.partitions', value: '4', readOnly: true, isDefault: false, configSource: 4, isSensitive: false, synonyms: [{ name: 'num.partitions', value: '4', source: 4 }, { name: 'num.partitions', value: '1', source: 5 }], configType: 3, documentation: null },
       { name: 'log.retention.ms', value: null, readOnly: false, isDefault: false, configSource: 5, isSensitive: false, synonyms: [], configType: 5, documentation: null },
-      { name: 'ssl.keystore.password', value: null, readOnly: true, isDefault: false, configSource: 5, isSensitive: true, synonyms: [], configType: 9, documentation: null },
+      { name: 'ssl.keystore.password', value: null, readOnly: false, isDefault: false, configSource: 5, isSensitive: true, synonyms: [], configType: 9, documentation: null },
     ]);
     expect((await describe1(BROKER, '', null)).results[0]).toMatchObject({ errorCode: 0, configs: [] });
     expect((await describe1(BROKER, '2', null)).results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Unexpected broker id, expected 1 or empty string, but received 2' });

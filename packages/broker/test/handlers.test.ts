@@ -42,7 +42,8 @@ describe('ApiVersions', () => {
       ],
       throttleTimeMs: 0,
       supportedFeatures: [],
-      finalizedFeaturesEpoch: -1n,
+      // As a ZooKeeper-mode Kafka 3.9 sends it (v3+); older versions lack the field and decode its default, -1.
+      finalizedFeaturesEpoch: version >= 3 ? 0n : -1n,
       finalizedFeatures: [],
       zkMigrationReady: false,
     });
@@ -217,7 +218,7 @@ describe('CreateTopics', () => {
     expect(response.topics.map(({ name, errorCode, errorMessage }) => ({ name, errorCode, errorMessage }))).toEqual([
       { name: 'exists', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: "Topic 'exists' already exists." },
       { name: 'dup', errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Create topics request from client `test-client` contains multiple entries for the following topics: dup' },
-      { name: 'bad/name', errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: expect.stringContaining('illegal') },
+      { name: 'bad/name', errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: "Topic name is invalid: 'bad/name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'" },
       { name: 'rf', errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor: 2 larger than available brokers: 1.' },
       { name: 'check', errorCode: 0, errorMessage: null },
     ]);

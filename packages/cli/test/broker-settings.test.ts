@@ -33,7 +33,7 @@ describe('loadBrokerSettings', () => {
   test('invalid values, a missing file and a malformed override are errors that say what to fix', () => {
     expect(() => loadBrokerSettings(undefined, ['num.partitions=zero', 'message.max.bytes=-5'], dir)).toThrow(
       new SettingsError(
-        'invalid configuration:\n  Invalid value zero for configuration num.partitions: Not a number: expected a 32-bit integer\n  Invalid value -5 for configuration message.max.bytes: Value must be at least 0',
+        'invalid configuration:\n  Invalid value zero for configuration num.partitions: Not a number of type INT\n  Invalid value -5 for configuration message.max.bytes: Value must be at least 0',
       ),
     );
     expect(() => loadBrokerSettings('nope.properties', [], dir)).toThrow(`cannot read the properties file ${path.join(dir, 'nope.properties')}: ENOENT`);

@@ -1,5 +1,6 @@
 /**
- * Kafka's topic name rules (org.apache.kafka.common.internals.Topic), with its messages: a name is 1-249
+ * Kafka's topic name rules (org.apache.kafka.common.internals.Topic), with Kafka 3.9's messages (checked
+ * against a 3.9 broker): a name is 1-249
  * characters of ASCII letters, digits, '.', '_' and '-', and is neither "." nor "..". Two names that differ
  * only in '.' versus '_' collide, because Kafka's metric names map both to '_'.
  */
@@ -9,12 +10,12 @@ const LEGAL = /^[a-zA-Z0-9._-]+$/;
 
 /** Kafka's INVALID_TOPIC_EXCEPTION message for an illegal name, or undefined when the name is legal. */
 export function topicNameProblem(name: string): string | undefined {
-  if (name.length === 0) return 'Topic name is illegal, it can\'t be empty';
-  if (name === '.' || name === '..') return 'Topic name cannot be "." or ".."';
+  if (name.length === 0) return 'Topic name is invalid: the empty string is not allowed';
+  if (name === '.' || name === '..') return `Topic name is invalid: '${name}' is not allowed`;
   if (name.length > MAX_TOPIC_NAME_LENGTH) {
-    return `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME_LENGTH} characters, topic name: ${name}`;
+    return `Topic name is invalid: the length of '${name}' is longer than the max allowed length ${MAX_TOPIC_NAME_LENGTH}`;
   }
-  if (!LEGAL.test(name)) return `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`;
+  if (!LEGAL.test(name)) return `Topic name is invalid: '${name}' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'`;
   return undefined;
 }
 

@@ -105,7 +105,7 @@ describe('standalone metadata', () => {
     expect(await create(topic('ok_topic'))).toEqual({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: "Topic 'ok_topic' collides with existing topic: ok.topic" });
     expect(await create(topic('bad name'))).toEqual({
       errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION,
-      errorMessage: 'Topic name "bad name" is illegal, it contains a character other than ASCII alphanumerics, \'.\', \'_\' and \'-\'',
+      errorMessage: "Topic name is invalid: 'bad name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'",
     });
     expect((await create(topic('..'))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
     expect((await create(topic('x'.repeat(250)))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
@@ -115,10 +115,20 @@ describe('standalone metadata', () => {
       errorMessage: 'Replication factor: 3 larger than available brokers: 1.',
     });
     expect(await create(topic('t', { configs: new Map([['retention.mss', '1']]) }))).toEqual({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Unknown topic config name: retention.mss' });
-    expect((await create(topic('t', { configs: new Map([['retention.ms', null]]) }))).errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    expect(await create(topic('t', { configs: new Map([['retention.ms', null]]) }))).toEqual({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Null value not supported for topic configs: retention.ms' });
     const me = metadata.localBrokerId;
     expect((await create(topic('t', { numPartitions: 2, assignments: [{ partitionIndex: 0, brokerIds: [me] }] }))).errorCode).toBe(ErrorCode.INVALID_REQUEST);
-    expect((await create(topic('t', { assignments: [{ partitionIndex: 1, brokerIds: [me] }] }))).errorCode).toBe(ErrorCode.INVALID_REPLICA_ASSIGNMENT);
+    expect(await create(topic('t', { assignments: [{ partitionIndex: 1, brokerIds: [me] }] }))).toEqual({
+      errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      errorMessage: 'partitions should be a consecutive 0-based integer sequence',
+    });
+    expect(await create(topic('t', { assignments: [{ partitionIndex: 0, brokerIds: [me, me] }] }))).toEqual({
+      errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+      errorMessage: `Duplicate replica assignment found: HashMap(0 -> ArrayBuffer(${me}, ${me}))`,
+    });
+    expect(await create(topic('')).then((o) => o.errorMessage)).toBe('Topic name is invalid: the empty string is not allowed');
+    expect(await create(topic('.')).then((o) => o.errorMessage)).toBe("Topic name is invalid: '.' is not allowed");
+    expect(await create(topic('y'.repeat(250))).then((o) => o.errorMessage)).toBe(`Topic name is invalid: the length of '${'y'.repeat(250)}' is longer than the max allowed length 249`);
     expect(await create(topic('t', { assignments: [{ partitionIndex: 0, brokerIds: [asBrokerId(5)] }] }))).toEqual({
       errorCode: ErrorCode.INVALID_REPLICA_ASSIGNMENT,
       errorMessage: 'Unknown broker(s) in replica assignment: 5.',

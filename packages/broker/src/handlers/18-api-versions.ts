@@ -3,10 +3,8 @@
  * Behaviour: lists every key and version range this broker serves (built from the handler registry, so what
  * we advertise is exactly what we answer). Too-new versions and invalid client software names are answered
  * before this handler runs (see server/dispatch.ts): UNSUPPORTED_VERSION in a v0 response, as Kafka does.
- * v3+: Kafka 3.9 in ZooKeeper mode also sends its supported features (metadata.version and friends, which
- * only matter to KRaft tooling) and a finalized-features epoch; we send none and epoch -1, which clients read
- * as "no feature versioning", the same as a ZooKeeper-mode broker before the controller finalizes features.
- * zkMigrationReady is false: there is no migration to do.
+ * v3+: as a Kafka 3.9 broker in ZooKeeper mode answers (checked against one): no supported features, no
+ * finalized features, finalized-features epoch 0, zkMigrationReady false.
  */
 import { ApiKey, ErrorCode } from '@tributary/protocol';
 import { defineHandler } from './handler';
@@ -21,7 +19,7 @@ export const apiVersionsHandler = defineHandler({
       apiKeys: context.services.apiVersions().map(({ apiKey, minVersion, maxVersion }) => ({ apiKey, minVersion, maxVersion })),
       throttleTimeMs: 0,
       supportedFeatures: [],
-      finalizedFeaturesEpoch: -1n,
+      finalizedFeaturesEpoch: 0n,
       finalizedFeatures: [],
       zkMigrationReady: false,
     };

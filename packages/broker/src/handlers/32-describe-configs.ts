@@ -1,6 +1,7 @@
 /**
  * DescribeConfigs (key 32), versions 0-4.
- * Behaviour, as Kafka 3.9 (ZooKeeper mode) answers:
+ * Behaviour, as Kafka 3.9 (ZooKeeper mode) answers (checked against one, down to the empty error message it
+ * sends with success and with an unknown topic):
  * - TOPIC: every topic config with its effective value and source (topic override, static broker config,
  *   default); synonyms (v1+, when asked) list where else the value could come from; an unknown topic is
  *   UNKNOWN_TOPIC_OR_PARTITION, an illegal name INVALID_TOPIC_EXCEPTION;
@@ -31,14 +32,14 @@ export const describeConfigsHandler = defineHandler({
         case ConfigResourceType.Topic: {
           const found = findTopic(metadata, resource.resourceName);
           if ('errorCode' in found) return { ...base, ...found, configs: [] };
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: only(describeTopicConfigs(found, config, includeSynonyms, context.apiVersion)) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(describeTopicConfigs(found, config, includeSynonyms, context.apiVersion)) };
         }
         case ConfigResourceType.Broker: {
           const problem = brokerResourceProblem(metadata, resource.resourceName);
           if (problem) return { ...base, ...problem, configs: [] };
           // The empty name asks for the cluster-wide dynamic defaults; standalone keeps none.
           const entries = resource.resourceName === '' ? [] : describeBrokerConfigs(config, includeSynonyms, context.apiVersion);
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs: only(entries) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(entries) };
         }
         default:
           return { ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}`, configs: [] };

@@ -40,9 +40,13 @@ const PROTOCOL_CONFIG_TYPE: Record<ConfigType, number> = {
 
 type Entry = DescribeConfigsResponse.DescribeConfigsResourceResult;
 
-/** Broker keys Kafka can change at run time (the topic defaults and a few more); the others are read-only. */
+/**
+ * Broker keys Kafka can change at run time, which it reports as not read-only: the primary broker key of each
+ * topic config (log.retention.ms, not log.retention.hours) and a few more.
+ */
 const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set([
-  ...[...TOPIC_CONFIGS.values()].flatMap((def) => def.synonyms.map((synonym) => synonym.name)),
+  ...[...TOPIC_CONFIGS.values()].flatMap((def) => (def.synonyms.length > 0 ? [def.synonyms[0].name] : [])),
+  'ssl.keystore.password',
   'message.max.bytes',
   'num.io.threads',
   'num.network.threads',
@@ -105,7 +109,8 @@ export function findTopic(metadata: ClusterMetadata, name: string): TopicMetadat
   const problem = topicNameProblem(name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
   const topic = metadata.topic(name);
-  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `Topic ${name} does not exist` };
+  // Kafka answers an unknown topic here with an empty message.
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: '' };
   return topic;
 }
 

@@ -51,11 +51,11 @@ function parseByType(type: ConfigType, text: string): ParseResult {
       if (text.toLowerCase() === 'false') return { ok: true, value: false };
       return { ok: false, error: 'Expected value to be either true or false' };
     case ConfigType.Int:
-      return parseInteger(text, BigInt(INT_MIN), BigInt(INT_MAX), 'a 32-bit integer');
+      return parseInteger(text, BigInt(INT_MIN), BigInt(INT_MAX), 'INT');
     case ConfigType.Short:
-      return parseInteger(text, -32768n, 32767n, 'a 16-bit integer');
+      return parseInteger(text, -32768n, 32767n, 'SHORT');
     case ConfigType.Long:
-      return parseInteger(text, LONG_MIN, LONG_MAX, 'a 64-bit integer');
+      return parseInteger(text, LONG_MIN, LONG_MAX, 'LONG');
     case ConfigType.Double: {
       const value = Number(text);
       if (text === '' || !Number.isFinite(value)) return { ok: false, error: 'Not a number of type DOUBLE' };
@@ -70,10 +70,11 @@ function parseByType(type: ConfigType, text: string): ParseResult {
   }
 }
 
-function parseInteger(text: string, min: bigint, max: bigint, what: string): ParseResult {
-  if (!/^[+-]?\d+$/.test(text)) return { ok: false, error: `Not a number: expected ${what}` };
+/** Kafka's ConfigDef says "Not a number of type INT" both for text and for a number out of the type's range. */
+function parseInteger(text: string, min: bigint, max: bigint, typeName: string): ParseResult {
+  if (!/^[+-]?\d+$/.test(text)) return { ok: false, error: `Not a number of type ${typeName}` };
   const value = BigInt(text);
-  if (value < min || value > max) return { ok: false, error: `Out of range: expected ${what}` };
+  if (value < min || value > max) return { ok: false, error: `Not a number of type ${typeName}` };
   // Long.MAX_VALUE and friends lose precision as doubles; they only ever mean "no limit", which survives that.
   return { ok: true, value: Number(value) };
 }

@@ -106,10 +106,11 @@ function resolveTopicConfig(def: TopicConfigDef, overrides: ReadonlyMap<string, 
       source = ConfigSource.StaticBrokerConfig;
     }
   }
-  const defaultSynonym = def.synonyms.find((synonym) => BROKER_CONFIGS.get(synonym.name)?.defaultValue != null);
-  const defaultName = defaultSynonym?.name ?? def.name;
-  const defaultText = defaultSynonym ? (BROKER_CONFIGS.get(defaultSynonym.name)?.defaultValue ?? null) : def.defaultValue;
-  synonyms.push({ name: defaultName, value: defaultText, source: ConfigSource.DefaultConfig });
+  // Kafka lists a default only from the primary broker key, and only when that key has a default of its own:
+  // retention.ms shows none, because log.retention.ms has none (its 7 days come from log.retention.hours).
+  const primary = def.synonyms[0];
+  const primaryDefault = primary ? (BROKER_CONFIGS.get(primary.name)?.defaultValue ?? null) : null;
+  if (primary && primaryDefault !== null) synonyms.push({ name: primary.name, value: primaryDefault, source: ConfigSource.DefaultConfig });
   if (value === undefined) {
     value = def.defaultValue;
     source = ConfigSource.DefaultConfig;

@@ -188,7 +188,7 @@ class StandaloneMetadata implements ClusterMetadata {
 
     const configs = new Map<string, string>();
     for (const [name, value] of spec.configs) {
-      if (value === null) return fail(ErrorCode.INVALID_REQUEST, `Null value not supported for topic configs: ${name}`);
+      if (value === null) return fail(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${name}`);
       configs.set(name, value);
     }
     const assigned = this.assignReplicas(spec);
@@ -309,12 +309,17 @@ class StandaloneMetadata implements ClusterMetadata {
       }
       const sorted = [...spec.assignments].sort((a, b) => a.partitionIndex - b.partitionIndex);
       if (sorted.some((assignment, i) => assignment.partitionIndex !== i)) {
-        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Partitions should be a consecutive 0-based integer sequence');
+        return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'partitions should be a consecutive 0-based integer sequence');
       }
       const replicationFactor = sorted[0].brokerIds.length;
       for (const { partitionIndex, brokerIds } of sorted) {
         if (brokerIds.length !== replicationFactor) {
           return fail(ErrorCode.INVALID_REPLICATION_FACTOR, `All partitions should have the same number of replicas; partition ${partitionIndex} has ${brokerIds.length}, partition 0 has ${replicationFactor}`);
+        }
+        if (new Set(brokerIds).size !== brokerIds.length) {
+          // Kafka prints the whole assignment as Scala renders it.
+          const rendered = sorted.map((a) => `${a.partitionIndex} -> ArrayBuffer(${a.brokerIds.join(', ')})`).join(', ');
+          return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate replica assignment found: HashMap(${rendered})`);
         }
         const problem = this.replicaListProblem(brokerIds, replicationFactor);
         if (problem) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, problem);
