@@ -242,10 +242,8 @@ export class PartitionLog {
       timestampType: options.timestampType,
     });
     try {
+      // Followers of a compacted leader may skip offsets; a segment simply continues above the gap.
       const segment = this.maybeRoll(records.length, validated.lastOffset, validated.maxTimestamp, nowMs);
-      if (validated.firstOffset > segment.nextOffset && segment.size > 0 && (options.assignOffsets ?? true) === false) {
-        // Followers may skip offsets (compacted leaders); the segment simply starts its next batch higher.
-      }
       segment.append(records, validated.batches, nowMs);
       if (options.leaderEpoch !== undefined) this.leaderEpochCache.assign(options.leaderEpoch, validated.firstOffset);
     } catch (cause) {
