@@ -124,6 +124,22 @@ describe('log compaction', () => {
     expect(await cleaner.cleanDirtiest([log])).toBeUndefined();
   });
 
+  it('cleans below min.cleanable.dirty.ratio once a dirty segment is older than max.compaction.lag.ms', async () => {
+    const { log, clock } = openLog({ ...compact, maxCompactionLagMs: 60_000, minCleanableDirtyRatio: 0.99 });
+    const { cleaner } = cleanerFor(clock);
+    for (let i = 0; i < 4; i++) log.append(keyed([[`k${i}`, 'v'.repeat(50)]], clock.nowMs()));
+    log.roll();
+    await cleaner.clean(log);
+    log.append(keyed([['k0', 'newer']], clock.nowMs()));
+    log.roll();
+    expect(cleaner.cleanableRange(log)?.overdue).toBe(false);
+    expect(await cleaner.cleanDirtiest([log])).toBeUndefined();
+    clock.advance(60_001);
+    expect(cleaner.cleanableRange(log)?.overdue).toBe(true);
+    expect(await cleaner.cleanDirtiest([log])).toBeDefined();
+    expect(contents(log).map(([, k, v]) => `${k}=${v?.length}`)).toEqual(['k1=50', 'k2=50', 'k3=50', 'k0=5']);
+  });
+
   it('drops aborted transactional records, keeps committed ones and the markers', async () => {
     const { log, clock } = openLog(compact);
     const now = clock.nowMs();

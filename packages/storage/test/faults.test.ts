@@ -181,6 +181,33 @@ describe('EIO and ENOSPC', () => {
     }
   });
 
+  it('an fsync that fails takes the log offline with KAFKA_STORAGE_ERROR; after a power loss the flushed part survives', () => {
+    const memory = new MemoryFileSystem();
+    const faulty = new FaultyFileSystem(memory, SEED);
+    const fixture = openLog({}, faulty);
+    const flushed = [batchOf(2), batchOf(3)];
+    flushed.forEach((b) => fixture.log.append(b));
+    fixture.log.flush();
+    const recoveryPoint = fixture.log.recoveryPoint;
+    fixture.log.append(batchOf(4));
+    faulty.failNextSync('EIO');
+    let error: unknown;
+    try {
+      fixture.log.flush();
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(KafkaStorageError);
+    expect((error as KafkaStorageError).code).toBe(56);
+    expect(fixture.log.isFailed).toBe(true);
+    expect(() => fixture.log.read(0n, 100)).toThrow(KafkaStorageError);
+    expect(fixture.log.recoveryPoint).toBe(recoveryPoint);
+    memory.crash();
+    faulty.heal();
+    // The unflushed batch may or may not have reached the disk; everything flushed before is there, intact.
+    expectHolds(fixture.reopen({ recoveryPoint }), flushed, 1);
+  });
+
   it('ENOSPC while rolling a segment is a typed error and the log reopens intact', () => {
     const faulty = new FaultyFileSystem(new MemoryFileSystem(), SEED);
     const fixture = openLog({ segmentBytes: 300 }, faulty);
