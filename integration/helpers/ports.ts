@@ -21,6 +21,24 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
   });
 }
 
+/** n distinct free ports: each is held until all are chosen, so the kernel cannot hand out one twice. */
+export async function freePorts(n: number, host = '127.0.0.1'): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < n; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, host, () => resolve());
+      });
+    }
+    return servers.map((server) => (server.address() as net.AddressInfo).port);
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
+}
+
 /** Resolves once something accepts TCP connections on host:port, or rejects after timeoutMs. */
 export async function waitForPort(port: number, { host = '127.0.0.1', timeoutMs = 20_000 } = {}): Promise<void> {
   const deadline = performance.now() + timeoutMs;

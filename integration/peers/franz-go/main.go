@@ -4,7 +4,7 @@
 //
 //	franz-peer version
 //	franz-peer metadata -brokers 127.0.0.1:9092
-//	franz-peer produce  -brokers 127.0.0.1:9092 -topic t -n 10
+//	franz-peer produce  -brokers 127.0.0.1:9092 -topic t -n 10 [-auto-create]
 //	franz-peer consume  -brokers 127.0.0.1:9092 -topic t -n 10
 package main
 
@@ -139,11 +139,16 @@ func produce(args []string) {
 	flags := commonFlags(set)
 	topic := set.String("topic", "", "topic to produce to")
 	count := set.Int("n", 1, "number of records")
+	autoCreate := set.Bool("auto-create", false, "let the broker create a missing topic (franz-go does not ask by default)")
 	_ = set.Parse(args)
 	if *topic == "" {
 		fail("produce needs -topic")
 	}
-	client := flags.client(kgo.DefaultProduceTopic(*topic))
+	options := []kgo.Opt{kgo.DefaultProduceTopic(*topic)}
+	if *autoCreate {
+		options = append(options, kgo.AllowAutoTopicCreation())
+	}
+	client := flags.client(options...)
 	defer client.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), *flags.timeout)
 	defer cancel()
