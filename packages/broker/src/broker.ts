@@ -14,6 +14,7 @@ import { BrokerServices } from './handlers/handler';
 import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
 import { Logger } from './logger';
+import { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
 import { BoundListener, SocketServer } from './server/socket-server';
 
 export interface BrokerOptions {
@@ -21,6 +22,8 @@ export interface BrokerOptions {
   logger: Logger;
   clock?: Clock;
   randomBytes?: (size: number) => Buffer;
+  /** The log layer, told about every partition at start and about changes after; none until storage is wired. */
+  partitionLogs?: PartitionLogs;
 }
 
 /** Limits of the network layer that Kafka does not configure; chosen to bound memory per connection. */
@@ -38,6 +41,7 @@ export class Broker {
     readonly boundListeners: readonly BoundListener[],
     readonly advertisedEndpoints: readonly BrokerEndpoint[],
     private readonly logger: Logger,
+    private readonly logsConnection: PartitionLogsConnection | undefined,
   ) {}
 
   static async start(options: BrokerOptions): Promise<Broker> {
@@ -87,7 +91,10 @@ export class Broker {
         randomBytes,
         onPersistError: (error) => logger.error({ err: error }, 'cannot persist metadata'),
       });
-      return new Broker(metadata, server, bound, endpoints, logger);
+      // The logs are open before the first request is read: early connections are held unread until then.
+      const logsConnection = options.partitionLogs ? await connectPartitionLogs(metadata, options.partitionLogs, logger) : undefined;
+      server.open();
+      return new Broker(metadata, server, bound, endpoints, logger, logsConnection);
     } catch (error) {
       await server.shutdown(0);
       throw error;
@@ -99,6 +106,8 @@ export class Broker {
     this.stopping ??= (async () => {
       this.logger.info({}, 'shutting down');
       await this.server.shutdown(SHUTDOWN_GRACE_MS);
+      await this.logsConnection?.settled();
+      this.logsConnection?.disconnect();
       await this.metadata.close();
       this.logger.info({}, 'shut down');
     })();

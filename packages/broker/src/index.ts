@@ -5,3 +5,4 @@ export { Handler, RequestContext, BrokerServices, ConnectionInfo, NO_RESPONSE, d
 export { ALL_HANDLERS } from './handlers';
 export { SocketServer, BoundListener } from './server/socket-server';
 export { FrameDecoder, InvalidFrameSizeError } from './server/frame-decoder';
+export { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';

@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { ApiKey, ApiMessages, ErrorCode, asBrokerId, asGroupId, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig, ClusterMetadata } from '@tributary/metadata';
-import { BrokerServices, HandlerRegistry, SocketServer, defineHandler, silentLogger } from '../src';
+import { BrokerServices, HandlerRegistry, NO_RESPONSE, SocketServer, defineHandler, silentLogger } from '../src';
 import { ConnectionLimits } from '../src/server/connection';
 
 /** Heartbeat's group id tells the stand-in handler how long to take: "delay-50" answers after 50 ms. */
@@ -19,6 +19,18 @@ const delayed = defineHandler({
     if (request.groupId === 'hold') await new Promise<void>((resolve) => held.push(resolve));
     else await new Promise((resolve) => setTimeout(resolve, delayMs));
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
+  },
+});
+
+/** Produce stands in for acks=0: it gets no response at all, and the responses around it keep their order. */
+const silent = defineHandler({
+  apiKey: ApiKey.Produce,
+  minVersion: 3,
+  maxVersion: 3,
+  async handle() {
+    started++;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    return NO_RESPONSE;
   },
 });
 
@@ -55,13 +67,14 @@ const services: BrokerServices = {
 
 async function startServer(limits: Partial<ConnectionLimits> = {}, queuedMaxRequests = 500): Promise<{ server: SocketServer; port: number }> {
   const server = new SocketServer({
-    registry: new HandlerRegistry([delayed, large] as never[]),
+    registry: new HandlerRegistry([delayed, large, silent] as never[]),
     services,
     logger: silentLogger,
     queuedMaxRequests,
     limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 100, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0, ...limits },
   });
   const { port } = await server.listen('PLAINTEXT', '127.0.0.1', 0);
+  server.open();
   return { server, port };
 }
 
@@ -218,4 +231,36 @@ test('graceful shutdown answers the requests already read, then closes', async (
   await client.until(() => client.closed);
   expect(client.correlationIds(ApiKey.Heartbeat, 0)).toEqual([1, 2]);
   expect(server.connectionCount).toBe(0);
+});
+
+test('a request answered with no response (acks=0) sends nothing, and later responses still come in order', async () => {
+  const port = await serve();
+  const client = new RawClient(port);
+  const produce = encodeRequestFrame(ApiKey.Produce, 3, 2, 'test', { transactionalId: null, acks: 0, timeoutMs: 1000, topicData: [] });
+  client.socket.write(Buffer.concat([heartbeat(1, 'delay-30'), produce, heartbeat(3, 'delay-0')]));
+  await client.until(() => client.frames.length === 2);
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(client.frames.map((frame) => frame.readInt32BE(0))).toEqual([1, 3]);
+  expect(started).toBe(3);
+  client.socket.destroy();
+});
+
+test('connections that arrive before open() wait unread, then are served', async () => {
+  const server = new SocketServer({
+    registry: new HandlerRegistry([delayed] as never[]),
+    services,
+    logger: silentLogger,
+    queuedMaxRequests: 10,
+    limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 10, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0 },
+  });
+  servers.push(server);
+  const { port } = await server.listen('PLAINTEXT', '127.0.0.1', 0);
+  const client = new RawClient(port);
+  client.socket.write(heartbeat(1, 'delay-0'));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(started).toBe(0);
+  server.open();
+  await client.until(() => client.frames.length === 1);
+  expect(client.correlationIds(ApiKey.Heartbeat, 0)).toEqual([1]);
+  client.socket.destroy();
 });

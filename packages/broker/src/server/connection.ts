@@ -80,6 +80,8 @@ export class Connection {
       this.closed = true;
       this.releaseQueue();
     });
+    // A socket held paused until the broker was ready starts flowing here; its early bytes are still buffered.
+    socket.resume();
   }
 
   /** Resolves once the socket has closed. */

@@ -28,6 +28,8 @@ export class SocketServer {
   private readonly connections = new Set<Connection>();
   private readonly admission: RequestAdmission;
   private nextConnectionId = 0;
+  /** Sockets accepted before `open()`: held, unread, until the broker is ready to answer them. */
+  private held: { listenerName: string; socket: net.Socket }[] | undefined = [];
 
   constructor(private readonly options: SocketServerOptions) {
     this.admission = new RequestAdmission(options.queuedMaxRequests);
@@ -54,7 +56,29 @@ export class SocketServer {
     });
   }
 
+  /**
+   * Starts serving. Listeners are bound earlier (the broker must know its ports to advertise them), but a
+   * request is read only from here on; connections that arrived before wait, unread, in order.
+   */
+  open(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const { listenerName, socket } of held) {
+      if (!socket.destroyed) this.serve(listenerName, socket);
+    }
+  }
+
   private accept(listenerName: string, socket: net.Socket): void {
+    if (this.held) {
+      socket.pause();
+      socket.on('error', () => undefined);
+      this.held.push({ listenerName, socket });
+      return;
+    }
+    this.serve(listenerName, socket);
+  }
+
+  private serve(listenerName: string, socket: net.Socket): void {
     const id = `${listenerName}-${this.nextConnectionId++}`;
     const remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     const { registry, services, limits, logger } = this.options;
@@ -69,6 +93,8 @@ export class SocketServer {
    */
   async shutdown(graceMs: number): Promise<void> {
     const stopped = this.servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve())));
+    for (const { socket } of this.held ?? []) socket.destroy();
+    this.held = [];
     for (const connection of this.connections) connection.shutdownGracefully();
     const drained = Promise.all([...this.connections].map((connection) => connection.whenClosed));
     let timer: NodeJS.Timeout | undefined;
