@@ -135,9 +135,15 @@ export class GroupCoordinator {
     const token = ++this.partitionGeneration;
     this.partitions.set(partition, { epoch, loading: true, generation: token });
     const replayer = new PartitionReplayer();
-    for await (const recordSet of this.log.read(partition, 0n)) {
-      if (this.partitions.get(partition)?.generation !== token) return;
-      replayer.apply(recordSet);
+    try {
+      for await (const recordSet of this.log.read(partition, 0n)) {
+        if (this.partitions.get(partition)?.generation !== token) return;
+        replayer.apply(recordSet);
+      }
+    } catch (error) {
+      // As in Kafka, a partition that fails to load is not served at all (NOT_COORDINATOR), never half-loaded.
+      if (this.partitions.get(partition)?.generation === token) this.partitions.delete(partition);
+      throw error;
     }
     const owned = this.partitions.get(partition);
     if (owned?.generation !== token) return;

@@ -12,7 +12,7 @@ import { GroupCoordinator, GroupCoordinatorConfig, InMemoryCoordinatorLog, Manua
 
 /** Lets appends to the in-memory log and the continuations after them run. */
 export async function flush(): Promise<void> {
-  for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+  for (let i = 0; i < 3; i++) await new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /** Consumer-protocol subscription metadata (version 1 prefix), as a real consumer sends it. */

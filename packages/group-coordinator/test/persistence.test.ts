@@ -163,7 +163,10 @@ describe('persistence in __consumer_offsets: write, reload into a fresh coordina
     batch[batch.length - 1] ^= 0xff;
     const fresh = h.newCoordinator();
     await expect(fresh.loadPartition(partition, 0)).rejects.toThrow(/CRC/);
-    expect(fresh.isPartitionLoading(partition)).toBe(true);
+    expect(fresh.isPartitionLoading(partition)).toBe(false);
+    expect(fresh.ownsPartition(partition)).toBe(false);
+    h.coordinator = fresh;
+    expect(h.fetch(null).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
 
   it('a load overtaken by an unload installs nothing', async () => {
