@@ -41,7 +41,7 @@ const ERROR_MESSAGES: Partial<Record<number, string>> = {
 /**
  * FindCoordinator v0-v5: the coordinator of a group or transactional id is the leader of partition
  * abs(hashCode(key)) % N of the internal topic. v0-v3 carry one key (v0 only groups) and report errors at the
- * top level; v4+ carry a batch of keys with one answer each. An unknown key type fails the whole request.
+ * top level; v4+ carry a batch of keys with one answer each. An unknown key type is INVALID_REQUEST.
  * Authorization is the broker's concern and happens before this is called.
  */
 export function findCoordinator(request: FindCoordinatorRequest, apiVersion: number, locator: CoordinatorLocator): FindCoordinatorResponse {
@@ -53,12 +53,15 @@ export function findCoordinator(request: FindCoordinatorRequest, apiVersion: num
     const node = locator.leaderOf(keyType, partitionFor(key, partitions));
     return node === null ? { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, node: NO_NODE } : { errorCode: ErrorCode.NONE, node };
   };
-  const unknownType = keyType !== CoordinatorType.Group && keyType !== CoordinatorType.Transaction && keyType !== CoordinatorType.Share;
   if (apiVersion >= 4) {
-    if (unknownType) return single(ErrorCode.INVALID_REQUEST, NO_NODE);
+    // v4+ has no top-level error or node (they keep their defaults); an unknown key type fails every key.
     return {
-      ...single(ErrorCode.NONE, NO_NODE),
-      errorMessage: null,
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: '',
+      nodeId: asBrokerId(0),
+      host: '',
+      port: 0,
       coordinators: request.coordinatorKeys.map((key) => {
         const { errorCode, node } = locate(key);
         return { key, nodeId: asBrokerId(node.nodeId), host: node.host, port: node.port, errorCode, errorMessage: null };
