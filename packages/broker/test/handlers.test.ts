@@ -178,7 +178,7 @@ describe('Metadata', () => {
   test('v8-10 cluster authorized operations when asked', async () => {
     h = await openHarness();
     const response = await h.call(ApiKey.Metadata, 8, { ...metadataRequest(null), includeClusterAuthorizedOperations: true });
-    expect(response.clusterAuthorizedOperations).toBe(32672);
+    expect(response.clusterAuthorizedOperations).toBe(8096);
   });
 });
 
@@ -203,7 +203,9 @@ describe('CreateTopics', () => {
     });
     const configs = new Map(result.configs!.map((config) => [config.name, config]));
     expect(configs.get('cleanup.policy')).toEqual({ name: 'cleanup.policy', value: 'compact', readOnly: false, configSource: 1, isSensitive: false });
-    expect(configs.get('retention.ms')).toEqual({ name: 'retention.ms', value: '3600000', readOnly: false, configSource: 4, isSensitive: false });
+    // From log.retention.hours: converted, but reported as the default, as Kafka does for a secondary key.
+    expect(configs.get('retention.ms')).toEqual({ name: 'retention.ms', value: '3600000', readOnly: false, configSource: 5, isSensitive: false });
+    expect(configs.get('max.message.bytes')).toEqual({ name: 'max.message.bytes', value: '1048588', readOnly: false, configSource: 5, isSensitive: false });
     expect(configs.get('segment.bytes')).toEqual({ name: 'segment.bytes', value: '1073741824', readOnly: false, configSource: 5, isSensitive: false });
   });
 
@@ -302,7 +304,7 @@ describe('DeleteTopics and CreatePartitions', () => {
 });
 
 describe('DescribeCluster', () => {
-  test('v1 brokers; controllers endpoint type is UNSUPPORTED_ENDPOINT_TYPE', async () => {
+  test('v1 brokers; the controllers endpoint type is MISMATCHED_ENDPOINT_TYPE, an unknown one UNSUPPORTED', async () => {
     h = await openHarness();
     expect(await h.call(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 })).toEqual({
       throttleTimeMs: 0,
@@ -312,10 +314,20 @@ describe('DescribeCluster', () => {
       clusterId: h.metadata.clusterId,
       controllerId: 1,
       brokers: [{ brokerId: 1, host: 'broker.example', port: 9092, rack: null }],
-      clusterAuthorizedOperations: 32672,
+      clusterAuthorizedOperations: 8096,
     });
     const controllers = await h.call(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
-    expect(controllers.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
-    expect(controllers.brokers).toEqual([]);
+    expect(controllers).toEqual({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE,
+      errorMessage: 'The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER',
+      endpointType: 1,
+      clusterId: '',
+      controllerId: -1,
+      brokers: [],
+      clusterAuthorizedOperations: -2147483648,
+    });
+    const unknownType = await h.call(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 7 });
+    expect(unknownType.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
   });
 });

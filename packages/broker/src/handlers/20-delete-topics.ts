@@ -6,7 +6,7 @@
  * - an unknown name is UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID, without a message;
  * - with `delete.topic.enable=false` every topic is TOPIC_DELETION_DISABLED;
  * - timeout_ms <= 0 deletes but answers REQUEST_TIMED_OUT for the deleted topics, as Kafka.
- * The answer carries both name and id of a deleted topic (v6). Partition logs are removed by the log layer
+ * The answer carries the name of a deleted topic, and its id when the request gave the id (v6). Partition logs are removed by the log layer
  * when the metadata tells its listeners.
  */
 import { ApiKey, DeleteTopicsResponse, ErrorCode, TopicName, Uuid, ZERO_UUID } from '@tributary/protocol';
@@ -41,7 +41,8 @@ export const deleteTopicsHandler = defineHandler({
       const timedOut = outcome.errorCode === ErrorCode.NONE && request.timeoutMs <= 0;
       results.push({
         name: outcome.name,
-        topicId: context.apiVersion >= 6 ? outcome.topicId : ZERO_UUID,
+        // Kafka echoes the id only when the request named the topic by id.
+        topicId: target.topicId,
         errorCode: timedOut ? ErrorCode.REQUEST_TIMED_OUT : outcome.errorCode,
         errorMessage: outcome.errorMessage,
       });

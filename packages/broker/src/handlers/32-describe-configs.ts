@@ -7,7 +7,7 @@
  *   UNKNOWN_TOPIC_OR_PARTITION, an illegal name INVALID_TOPIC_EXCEPTION;
  * - BROKER: this broker's id gives every broker config (passwords as null, sensitive); the empty name gives
  *   the cluster-wide dynamic defaults, of which a standalone broker has none; another id is INVALID_REQUEST;
- * - configuration_keys limits the answer to those keys; v0 reports is_default, v1+ config_source, v3+
+ * - configuration_keys limits the answer to those keys; v1+ report config_source, v3+
  *   config_type; documentation is null.
  * Difference from Kafka: BROKER_LOGGER and the other resource types are INVALID_REQUEST here.
  */
@@ -30,15 +30,15 @@ export const describeConfigsHandler = defineHandler({
       const only = (entries: Result['configs']) => (keys ? entries.filter((entry) => keys.has(entry.name)) : entries);
       switch (resource.resourceType) {
         case ConfigResourceType.Topic: {
-          const found = findTopic(metadata, resource.resourceName);
+          const found = findTopic(metadata, resource.resourceName, false);
           if ('errorCode' in found) return { ...base, ...found, configs: [] };
-          return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(describeTopicConfigs(found, config, includeSynonyms, context.apiVersion)) };
+          return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(describeTopicConfigs(found, config, includeSynonyms)) };
         }
         case ConfigResourceType.Broker: {
           const problem = brokerResourceProblem(metadata, resource.resourceName);
           if (problem) return { ...base, ...problem, configs: [] };
           // The empty name asks for the cluster-wide dynamic defaults; standalone keeps none.
-          const entries = resource.resourceName === '' ? [] : describeBrokerConfigs(config, includeSynonyms, context.apiVersion);
+          const entries = resource.resourceName === '' ? [] : describeBrokerConfigs(config, includeSynonyms);
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(entries) };
         }
         default:

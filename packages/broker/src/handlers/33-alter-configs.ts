@@ -34,7 +34,7 @@ export const alterConfigsHandler = defineHandler({
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` });
         continue;
       }
-      const found = findTopic(metadata, resource.resourceName);
+      const found = findTopic(metadata, resource.resourceName, true);
       if ('errorCode' in found) {
         responses.push({ ...base, ...found });
         continue;

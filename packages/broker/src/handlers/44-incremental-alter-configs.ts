@@ -41,7 +41,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` });
         continue;
       }
-      const found = findTopic(metadata, resource.resourceName);
+      const found = findTopic(metadata, resource.resourceName, true);
       if ('errorCode' in found) {
         responses.push({ ...base, ...found });
         continue;

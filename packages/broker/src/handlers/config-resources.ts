@@ -61,13 +61,16 @@ const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set([
   'listeners',
 ]);
 
-/** `version` matters for is_default, which only v0 carries (later versions say config_source instead). */
-export function describeTopicConfigs(topic: TopicMetadata, broker: BrokerConfig, includeSynonyms: boolean, version: number): Entry[] {
+/**
+ * is_default (v0 only) is always false: that is what a Kafka 3.9 broker sends, even for values that are the
+ * default (checked side by side).
+ */
+export function describeTopicConfigs(topic: TopicMetadata, broker: BrokerConfig, includeSynonyms: boolean): Entry[] {
   return resolveTopicConfigs(topic.configs, broker).map((config) => ({
     name: config.name,
     value: config.value,
     readOnly: false,
-    isDefault: version === 0 && config.source === ConfigSource.DefaultConfig,
+    isDefault: false,
     configSource: config.source,
     isSensitive: false,
     synonyms: includeSynonyms ? config.synonyms : [],
@@ -76,7 +79,7 @@ export function describeTopicConfigs(topic: TopicMetadata, broker: BrokerConfig,
   }));
 }
 
-export function describeBrokerConfigs(broker: BrokerConfig, includeSynonyms: boolean, version: number): Entry[] {
+export function describeBrokerConfigs(broker: BrokerConfig, includeSynonyms: boolean): Entry[] {
   return BROKER_CONFIG_DEFS.map((def) => {
     const sensitive = def.type === ConfigType.Password;
     const explicit = broker.isExplicit(def.name);
@@ -89,7 +92,7 @@ export function describeBrokerConfigs(broker: BrokerConfig, includeSynonyms: boo
       name: def.name,
       value,
       readOnly: !DYNAMIC_BROKER_KEYS.has(def.name),
-      isDefault: version === 0 && !explicit,
+      isDefault: false,
       configSource: source,
       isSensitive: sensitive,
       synonyms: includeSynonyms ? synonyms : [],
@@ -104,13 +107,15 @@ export interface ResourceProblem {
   errorMessage: string | null;
 }
 
-/** Checks a topic resource name as Kafka does: an illegal name, then an unknown topic. */
-export function findTopic(metadata: ClusterMetadata, name: string): TopicMetadata | ResourceProblem {
+/**
+ * Checks a topic resource name as Kafka does: an illegal name, then an unknown topic. Kafka words the unknown
+ * topic differently per API: DescribeConfigs gives an empty message, the alter APIs name the topic.
+ */
+export function findTopic(metadata: ClusterMetadata, name: string, forAlter: boolean): TopicMetadata | ResourceProblem {
   const problem = topicNameProblem(name);
   if (problem) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: problem };
   const topic = metadata.topic(name);
-  // Kafka answers an unknown topic here with an empty message.
-  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: '' };
+  if (!topic) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: forAlter ? `The topic '${name}' does not exist.` : '' };
   return topic;
 }
 

@@ -2,7 +2,10 @@
  * Topic-level configuration keys (Kafka 3.9's LogConfig), each with the broker keys that supply its default.
  * A topic's effective value is its own override if set; else the first broker synonym given in the broker's
  * configuration (converted to the topic key's unit: `log.retention.hours` counts hours, `retention.ms`
- * milliseconds); else the default. DescribeConfigs and CreateTopics report which of these applied.
+ * milliseconds); else the default. DescribeConfigs and CreateTopics report the source as Kafka 3.9 does
+ * (checked side by side against one): only the primary broker key (`log.retention.ms`) counts as a static
+ * broker config and appears among the synonyms; a value that comes from a secondary key (`log.retention.hours`)
+ * is reported as the default, though its value is the converted one.
  */
 import { BrokerConfig } from './broker-config';
 import { BROKER_CONFIGS } from './broker-configs';
@@ -97,15 +100,16 @@ function resolveTopicConfig(def: TopicConfigDef, overrides: ReadonlyMap<string, 
   let value: string | null | undefined = overrides.get(def.name);
   let source = ConfigSource.TopicConfig;
   if (value !== undefined) synonyms.push({ name: def.name, value, source });
-  for (const synonym of def.synonyms) {
-    if (!broker.isExplicit(synonym.name)) continue;
+  def.synonyms.forEach((synonym, index) => {
+    if (!broker.isExplicit(synonym.name)) return;
     const brokerValue = broker.value(synonym.name);
-    synonyms.push({ name: synonym.name, value: configValueText(brokerValue), source: ConfigSource.StaticBrokerConfig });
+    const primary = index === 0;
+    if (primary) synonyms.push({ name: synonym.name, value: configValueText(brokerValue), source: ConfigSource.StaticBrokerConfig });
     if (value === undefined) {
       value = brokerValueInTopicUnit(brokerValue, synonym.factor);
-      source = ConfigSource.StaticBrokerConfig;
+      source = primary ? ConfigSource.StaticBrokerConfig : ConfigSource.DefaultConfig;
     }
-  }
+  });
   // Kafka lists a default only from the primary broker key, and only when that key has a default of its own:
   // retention.ms shows none, because log.retention.ms has none (its 7 days come from log.retention.hours).
   const primary = def.synonyms[0];

@@ -1,0 +1,240 @@
+/**
+ * Side by side: the same request bytes sent to Tributary and to a real Kafka 3.9 broker in ZooKeeper mode, and
+ * the decoded answers compared whole, after replacing what must differ (topic ids, the cluster id, ports) by
+ * placeholders. Where Tributary deliberately differs, the test says so next to the case.
+ */
+import { ApiKey, ApiMessages, ZERO_UUID, asBrokerId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { describeWithPeers } from '../helpers/peers';
+import { useTempDirs } from '../helpers/tmp';
+import { RawClient } from './raw-client';
+import { TributaryProcess } from './tributary-process';
+import { ZkKafka, startZkKafka } from './zk-kafka';
+
+const SETTINGS = { 'broker.id': '1', 'num.partitions': '2', 'log.retention.hours': '72' };
+
+describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKeeper mode', () => {
+  const tempDir = useTempDirs('like-kafka');
+  let kafka: ZkKafka;
+  let tributary: TributaryProcess;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    [kafka, tributary] = await Promise.all([
+      startZkKafka(SETTINGS),
+      TributaryProcess.start(tempDir(), Object.entries(SETTINGS).map(([key, value]) => `${key}=${value}`)),
+    ]);
+    clients.push(await RawClient.connect(kafka.host, kafka.port), await RawClient.connect(tributary.host, tributary.port));
+    // A ZooKeeper-mode broker answers admin requests only once it knows the controller.
+    for (let attempt = 0; ; attempt++) {
+      const [answer] = await both(ApiKey.Metadata, 12, metadataRequest(null));
+      if ((answer as { controllerId: number }).controllerId !== -1) break;
+      if (attempt > 100) throw new Error('Kafka has no controller');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all([kafka?.stop(), tributary?.stop()]);
+  }, 60_000);
+
+  let correlationId = 0;
+
+  /** Sends one request to each broker and returns both answers, normalized, Kafka's first. */
+  async function both<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<[unknown, unknown]> {
+    const id = ++correlationId;
+    const frame = encodeRequestFrame(apiKey, version, id, 'like-kafka', request);
+    const answers = await Promise.all(
+      clients.map(async (client) => {
+        const before = client.frames.length;
+        client.send(frame);
+        await client.until(() => client.frames.length > before || client.closed, 'an answer');
+        if (client.closed) return 'closed';
+        const { correlationId: answered, response } = decodeResponseFrame(apiKey, version, client.frames[before]);
+        expect(answered).toBe(id);
+        return normalize(response);
+      }),
+    );
+    return [answers[0], answers[1]];
+  }
+
+  async function expectSame<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<unknown> {
+    const [fromKafka, fromTributary] = await both(apiKey, version, request);
+    expect(fromTributary).toEqual(fromKafka);
+    return fromKafka;
+  }
+
+  const topic = (name: string, numPartitions = -1, extra: object = {}) => ({ name: asTopicName(name), numPartitions, replicationFactor: -1, assignments: [], configs: [], ...extra });
+
+  test('ApiVersions v3: features, and the same version ranges for every API Tributary serves', async () => {
+    const [fromKafka, fromTributary] = (await both(ApiKey.ApiVersions, 3, { clientSoftwareName: 'like-kafka', clientSoftwareVersion: '1' })) as ApiMessages[ApiKey.ApiVersions]['response'][];
+    const served = new Set(fromTributary.apiKeys.map((api) => api.apiKey));
+    expect(fromTributary).toEqual({ ...fromKafka, apiKeys: fromKafka.apiKeys.filter((api) => served.has(api.apiKey)) });
+    const tooNew = encodeRequestFrame(ApiKey.ApiVersions, 3, 999, 'like-kafka', { clientSoftwareName: 'x', clientSoftwareVersion: '1' });
+    tooNew.writeInt16BE(99, 6);
+    const answers = await Promise.all(
+      clients.map(async (client) => {
+        const before = client.frames.length;
+        client.send(tooNew);
+        await client.until(() => client.frames.length > before, 'an answer');
+        return decodeResponseFrame(ApiKey.ApiVersions, 0, client.frames[before]);
+      }),
+    );
+    expect(answers[1]).toEqual(answers[0]);
+  });
+
+  test('CreateTopics v7: successes with every config and its source, and each error with its message', async () => {
+    await expectSame(ApiKey.CreateTopics, 7, {
+      topics: [topic('orders', 3, { configs: [{ name: 'cleanup.policy', value: 'compact' }] }), topic('events')],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    await expectSame(ApiKey.CreateTopics, 7, {
+      topics: [
+        topic(''),
+        topic('.'),
+        topic('..'),
+        topic('x'.repeat(250)),
+        topic('a b'),
+        topic('orders'),
+        topic('orders_x'),
+        topic('cfg1', 1, { configs: [{ name: 'retention.mss', value: '1' }] }),
+        topic('cfg2', 1, { configs: [{ name: 'segment.bytes', value: '1' }] }),
+        topic('cfg3', 1, { configs: [{ name: 'retention.ms', value: 'abc' }] }),
+        topic('cfg4', 1, { configs: [{ name: 'retention.ms', value: null }] }),
+        topic('np0', 0),
+        topic('rf3', 1, { replicationFactor: 3 }),
+        topic('both', 1, { assignments: [{ partitionIndex: 0, brokerIds: [asBrokerId(1)] }] }),
+        topic('gap', -1, { assignments: [{ partitionIndex: 1, brokerIds: [asBrokerId(1)] }] }),
+        topic('dupreplica', -1, { assignments: [{ partitionIndex: 0, brokerIds: [asBrokerId(1), asBrokerId(1)] }] }),
+        topic('dry', 5),
+      ],
+      timeoutMs: 10_000,
+      validateOnly: true,
+    });
+  });
+
+  test('Metadata v12 and v1 for all topics, named topics, unknown topics, and auto-creation', async () => {
+    await expectSame(ApiKey.Metadata, 12, { ...metadataRequest(['orders', 'events', 'missing', 'bad name']), includeTopicAuthorizedOperations: true });
+    await expectSame(ApiKey.Metadata, 1, { ...metadataRequest(null), allowAutoTopicCreation: true });
+    // Both create 'auto' and answer LEADER_NOT_AVAILABLE; then both describe it.
+    await expectSame(ApiKey.Metadata, 9, { ...metadataRequest(['auto']), allowAutoTopicCreation: true });
+    await waitUntilKafkaHasLeader('auto');
+    await expectSame(ApiKey.Metadata, 9, metadataRequest(['auto']));
+  });
+
+  test('DescribeCluster v1, both endpoint types', async () => {
+    await expectSame(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    await expectSame(ApiKey.DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 });
+  });
+
+  test('DescribeConfigs v4 and v0: topic configs with synonyms, unknown topics, broker configs', async () => {
+    await expectSame(ApiKey.DescribeConfigs, 4, {
+      resources: [
+        { resourceType: 2, resourceName: 'orders', configurationKeys: null },
+        { resourceType: 2, resourceName: 'missing', configurationKeys: null },
+        { resourceType: 4, resourceName: '', configurationKeys: null },
+        { resourceType: 4, resourceName: '7', configurationKeys: null },
+        { resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'broker.id', 'log.retention.ms', 'log.retention.hours', 'message.max.bytes', 'ssl.keystore.password'] },
+      ],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    });
+    await expectSame(ApiKey.DescribeConfigs, 0, {
+      resources: [{ resourceType: 2, resourceName: 'events', configurationKeys: ['retention.ms', 'segment.bytes', 'cleanup.policy'] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+  });
+
+  test('IncrementalAlterConfigs and AlterConfigs on topics, then DescribeConfigs sees the same', async () => {
+    await expectSame(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [
+        { resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.ms', configOperation: 0, value: '1000' }, { name: 'cleanup.policy', configOperation: 2, value: 'delete' }] },
+        { resourceType: 2, resourceName: 'events', configs: [{ name: 'retention.ms', configOperation: 2, value: '5' }] },
+        { resourceType: 2, resourceName: 'missing', configs: [{ name: 'retention.ms', configOperation: 0, value: '5' }] },
+      ],
+      validateOnly: false,
+    });
+    await expectSame(ApiKey.AlterConfigs, 2, {
+      resources: [{ resourceType: 2, resourceName: 'events', configs: [{ name: 'segment.ms', value: '60000' }] }],
+      validateOnly: false,
+    });
+    await expectSame(ApiKey.DescribeConfigs, 4, {
+      resources: [
+        { resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms', 'cleanup.policy'] },
+        { resourceType: 2, resourceName: 'events', configurationKeys: ['segment.ms', 'retention.ms'] },
+      ],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    });
+  });
+
+  test('CreatePartitions v3 and DeleteTopics v6', async () => {
+    await expectSame(ApiKey.CreatePartitions, 3, {
+      topics: [
+        { name: asTopicName('orders'), count: 5, assignments: null },
+        { name: asTopicName('events'), count: 1, assignments: null },
+        { name: asTopicName('missing'), count: 3, assignments: null },
+      ],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    await expectSame(ApiKey.DeleteTopics, 6, {
+      topics: [
+        { name: asTopicName('events'), topicId: ZERO_UUID },
+        { name: asTopicName('missing'), topicId: ZERO_UUID },
+      ],
+      topicNames: [],
+      timeoutMs: 10_000,
+    });
+  });
+
+  /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
+  async function waitUntilKafkaHasLeader(name: string): Promise<void> {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      const [fromKafka] = (await both(ApiKey.Metadata, 9, metadataRequest([name]))) as ApiMessages[ApiKey.Metadata]['response'][];
+      if (fromKafka.topics[0].errorCode === 0 && fromKafka.topics[0].partitions.every((p) => p.leaderId !== -1)) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`Kafka never had a leader for ${name}`);
+  }
+});
+
+function metadataRequest(names: string[] | null): ApiMessages[ApiKey.Metadata]['request'] {
+  return {
+    topics: names === null ? null : names.map((name) => ({ topicId: ZERO_UUID, name: asTopicName(name) })),
+    allowAutoTopicCreation: false,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  };
+}
+
+/**
+ * Replaces what legitimately differs between two brokers (random ids, ports) and orders what Kafka leaves
+ * unordered (topics in Metadata, configs in DescribeConfigs), so that answers compare whole.
+ */
+function normalize(value: unknown, key = ''): unknown {
+  if (Array.isArray(value)) {
+    const items = value.map((item) => normalize(item));
+    const sortKey = (item: unknown) => {
+      const record = item as Record<string, unknown> | null;
+      return record && typeof record === 'object' ? String(record.name ?? record.resourceName ?? '') : '';
+    };
+    if (key === 'partitions') return [...items].sort((a, b) => (a as { partitionIndex: number }).partitionIndex - (b as { partitionIndex: number }).partitionIndex);
+    return ['topics', 'configs'].includes(key) ? [...items].sort((a, b) => sortKey(a).localeCompare(sortKey(b))) : items;
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [field, inner] of Object.entries(value)) {
+      if (field === '_unknownTaggedFields') continue;
+      if (field === 'topicId') out[field] = inner === ZERO_UUID ? 'ZERO' : 'ID';
+      else if (field === 'clusterId') out[field] = inner === null ? null : 'CLUSTER';
+      else if (field === 'port') out[field] = 'PORT';
+      else if (field === 'value' && typeof inner === 'string') out[field] = inner.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:PORT').replace(/tributary-like-kafka-[^,]*|\/tmp\/[^,]*/g, 'DIR');
+      else out[field] = normalize(inner, field);
+    }
+    return out;
+  }
+  return value;
+}
