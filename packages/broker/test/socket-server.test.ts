@@ -264,3 +264,22 @@ test('connections that arrive before open() wait unread, then are served', async
   expect(client.correlationIds(ApiKey.Heartbeat, 0)).toEqual([1]);
   client.socket.destroy();
 });
+
+test('a broker-wide slot freed while a waiting connection has closed goes to the next waiting connection', async () => {
+  const port = await serve({}, 1);
+  const [holder, quitter, patient] = [new RawClient(port), new RawClient(port), new RawClient(port)];
+  holder.socket.write(heartbeat(1, 'hold'));
+  await holder.until(() => started === 1);
+  quitter.socket.write(heartbeat(2, 'delay-0'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  patient.socket.write(heartbeat(3, 'delay-0'));
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  quitter.socket.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  for (const resolve of held.splice(0)) resolve();
+  await patient.until(() => patient.frames.length === 1);
+  expect(patient.correlationIds(ApiKey.Heartbeat, 0)).toEqual([3]);
+  expect(holder.correlationIds(ApiKey.Heartbeat, 0)).toEqual([1]);
+  holder.socket.destroy();
+  patient.socket.destroy();
+});

@@ -1,6 +1,7 @@
 /**
  * The broker-wide cap on requests awaiting their handlers (Kafka's `queued.max.requests`). A connection that
- * finds it full stops reading and waits its turn; slots are handed out in the order connections asked.
+ * finds it full stops reading and waits its turn; slots are handed out in the order connections asked. A waiter
+ * that no longer wants the slot (its connection closed meanwhile) declines it, and the next waiter gets it.
  */
 import { Admission } from './connection';
 
@@ -22,11 +23,13 @@ export class RequestAdmission implements Admission {
 
   release(): void {
     this.inUse--;
-    const waiter = this.waiters.shift();
-    if (waiter) queueMicrotask(waiter);
+    while (this.inUse < this.maxRequests) {
+      const waiter = this.waiters.shift();
+      if (!waiter || waiter()) break;
+    }
   }
 
-  waitForSlot(retry: () => void): void {
-    this.waiters.push(retry);
+  waitForSlot(offer: () => boolean): void {
+    this.waiters.push(offer);
   }
 }

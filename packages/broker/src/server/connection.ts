@@ -31,8 +31,11 @@ export interface ConnectionLimits {
 export interface Admission {
   tryAcquire(): boolean;
   release(): void;
-  /** Calls `retry` once when a slot frees up. */
-  waitForSlot(retry: () => void): void;
+  /**
+   * Calls `offer` once when a slot frees up; `offer` takes it (with tryAcquire) and returns true, or returns
+   * false to pass it on to the next waiter.
+   */
+  waitForSlot(offer: () => boolean): void;
 }
 
 interface Slot {
@@ -46,6 +49,8 @@ export class Connection {
   private inFlight = 0;
   private waitingForDrain = false;
   private waitingForAdmission = false;
+  /** A frame read while the broker-wide cap was reached: the next to dispatch, ahead of anything after it. */
+  private heldFrame: Buffer | undefined;
   /** No more requests are read: the connection is closing (a fatal request, or shutdown). */
   private stopReading = false;
   private closed = false;
@@ -129,14 +134,8 @@ export class Connection {
       if (!frame) break;
       if (!this.admission.tryAcquire()) {
         this.waitingForAdmission = true;
-        // The frame stays ours: put it back in front by dispatching it when admitted.
-        const held = frame;
-        this.admission.waitForSlot(() => {
-          this.waitingForAdmission = false;
-          if (this.closed) return;
-          this.admission.tryAcquire() ? this.dispatch(held) : this.requeue(held);
-          this.pump();
-        });
+        this.heldFrame = frame;
+        this.admission.waitForSlot(() => this.takeFreedSlot());
         break;
       }
       this.dispatch(frame);
@@ -146,15 +145,19 @@ export class Connection {
     else this.socket.resume();
   }
 
-  /** A frame that lost the race for a freed slot waits again, still ahead of everything after it. */
-  private requeue(frame: Buffer): void {
-    this.waitingForAdmission = true;
-    this.admission.waitForSlot(() => {
+  /** Offered a freed broker-wide slot: dispatches the held frame with it, or declines when closed. */
+  private takeFreedSlot(): boolean {
+    const frame = this.heldFrame;
+    if (this.closed || frame === undefined || !this.admission.tryAcquire()) {
+      this.heldFrame = undefined;
       this.waitingForAdmission = false;
-      if (this.closed) return;
-      this.admission.tryAcquire() ? this.dispatch(frame) : this.requeue(frame);
-      this.pump();
-    });
+      return false;
+    }
+    this.heldFrame = undefined;
+    this.waitingForAdmission = false;
+    this.dispatch(frame);
+    this.pump();
+    return true;
   }
 
   private dispatch(frame: Buffer): void {
