@@ -578,6 +578,11 @@ export class PartitionLog {
     this.leaderEpochCache.truncateFromEnd(offset);
     if (this._highWatermark > offset) this._highWatermark = offset;
     if (this._recoveryPoint > offset) this._recoveryPoint = offset;
+    // Make the cut durable now, with everything before it: otherwise a power loss could bring the removed
+    // batches back (they are valid, so recovery would keep them), resurrecting offsets a follower was told to
+    // drop, or keep the cut while losing older unflushed batches, leaving a hole. Truncation is rare.
+    this.unflushedRecords = Math.max(this.unflushedRecords, 1);
+    this.flush();
   }
 
   /** Drops every segment and starts an empty log at `offset`. */
@@ -735,7 +740,10 @@ export class PartitionLog {
     const checkpointedStart = options.logStartOffset ?? firstBase;
     const leo = this.logEndOffset;
     this._logStartOffset = checkpointedStart > firstBase ? (checkpointedStart > leo ? leo : checkpointedStart) : firstBase;
-    this._recoveryPoint = leo;
+    // Recovery proved the data above the recovery point valid, not durable: after a process crash it may still
+    // sit only in the page cache. The next flush must sync it, so the recovery point stays where it was.
+    const knownDurable = options.hadCleanShutdown ? leo : (options.recoveryPoint ?? 0n);
+    this._recoveryPoint = knownDurable < this._logStartOffset ? this._logStartOffset : knownDurable > leo ? leo : knownDurable;
     const hw = options.highWatermark ?? (this.highWatermarkFollowsLogEnd ? leo : this._logStartOffset);
     this._highWatermark = this.highWatermarkFollowsLogEnd ? leo : hw;
     this.setHighWatermark(this._highWatermark);
@@ -749,6 +757,7 @@ export class PartitionLog {
    * later segment deleted: offsets must stay contiguous, and nothing after a hole can be trusted.
    */
   private recoverSegments(recoveryPoint: bigint | undefined): void {
+    const recovered: LogSegment[] = [];
     for (let i = 0; i < this.segments.length; i++) {
       const segment = this.segments[i];
       const next = this.segments[i + 1];
@@ -756,7 +765,11 @@ export class PartitionLog {
       const needsRecovery = aboveRecoveryPoint || !segment.indexesLookSane();
       if (!needsRecovery) continue;
       const result = segment.recover(Math.max(this.config.maxMessageBytes, this.config.segmentBytes));
+      recovered.push(segment);
       if (result.truncatedBytes > 0) {
+        // The cut is durable (recover synced it); make the valid batches before it durable too, so that a
+        // second crash cannot keep the cut yet lose what came before it.
+        for (const earlier of recovered) earlier.flush();
         this.logger.warn(
           `${this.name}: recovery truncated ${result.truncatedBytes} bytes of segment ${segment.baseOffset} (${result.stopReason})`,
         );

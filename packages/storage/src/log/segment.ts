@@ -445,6 +445,8 @@ export class LogSegment {
     if (validBytes < fileSize) {
       try {
         this.handle.truncate(validBytes);
+        // Durable at once, so a later crash cannot bring the torn or corrupt bytes back under new appends.
+        this.handle.sync();
       } catch (cause) {
         throw storageError('truncate', this.logPath, cause);
       }
