@@ -183,3 +183,19 @@ test('after all of that the topics created earlier are intact', async () => {
     ['auto-one', 0, 3],
   ]);
 });
+
+test('socket.request.max.bytes from the command line bounds every frame', async () => {
+  const small = await TributaryProcess.start(tempDir(), ['socket.request.max.bytes=1000']);
+  try {
+    const client = await RawClient.connect(small.host, small.port);
+    client.send(metadataFrame(1, ['a'.repeat(100)]));
+    await client.until(() => client.frames.length === 1, 'an answer to a small request');
+    client.send(metadataFrame(2, ['b'.repeat(1000)]));
+    await client.until(() => client.closed, 'the close after a frame over the limit');
+    expect(client.frames).toHaveLength(1);
+    expect(small.process.log).toContain('Invalid receive (size = 1');
+    expect(small.process.log).toContain('larger than 1000)');
+  } finally {
+    expect(await small.stop()).toBe(0);
+  }
+});
