@@ -1,9 +1,11 @@
 # Tributary in a container: build everything in a full Node 20 image (native addons such as zstd-napi compile
 # with node-gyp here), then run from a slim image of the same Debian release so the compiled addons still load.
 #
-# The start command runs packages/cli/dist/main.js, which the cli package builds once it exists; until then
-# the image builds but has no broker to start. Mount a server.properties and a data volume, e.g.
-#   docker run -p 9092:9092 -v "$PWD/server.properties:/etc/tributary/server.properties" -v tributary-data:/data tributary
+# The broker listens on 9092 (all interfaces, advertised as localhost:9092) and keeps its data in /data:
+#   docker run -p 9092:9092 -v tributary-data:/data tributary
+# With Kafka's own server.properties instead of the defaults:
+#   docker run -p 9092:9092 -v "$PWD/server.properties:/etc/tributary/server.properties:ro" -v tributary-data:/data \
+#     tributary node packages/cli/dist/main.js start /etc/tributary/server.properties --override log.dirs=/data
 FROM node:20-bookworm AS build
 WORKDIR /app
 COPY . .
@@ -20,4 +22,5 @@ RUN mkdir -p /data && chown node:node /data
 VOLUME /data
 EXPOSE 9092
 USER node
-CMD ["node", "packages/cli/dist/main.js", "start"]
+# log.dirs: the default, ./data, would be inside /app, which the node user cannot write.
+CMD ["node", "packages/cli/dist/main.js", "start", "--override", "log.dirs=/data"]
