@@ -203,9 +203,10 @@ export class GroupCoordinator {
         m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
         m.sessionTimeout,
         value.protocolType,
-        [{ name: protocol, metadata: m.subscription }],
+        // Copies: the decoded bytes are views of the read buffer, which must not stay pinned for the group's life.
+        [{ name: protocol, metadata: Buffer.from(m.subscription) }],
       );
-      member.assignment = m.assignment;
+      member.assignment = Buffer.from(m.assignment);
       group.add(member);
     }
     group.subscribedTopics = group.computeSubscribedTopics();

@@ -1,10 +1,4 @@
-import {
-  ControlRecordType,
-  GroupMetadataValue,
-  RecordBatch,
-  decodeControlRecord,
-  iterateRecordSet,
-} from '@tributary/protocol';
+import { ControlRecordType, GroupMetadataValue, RecordBatch, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
 import { decodeCoordinatorRecord } from './records';
 import { CommitRecord, partitionKey } from './offsets';
 
@@ -26,24 +20,33 @@ export interface ReplayedPartition {
   unknownRecords: number;
 }
 
-/** An incremental replayer: feed it record sets in log order, then read `result`. */
-export class PartitionReplayer {
-  private readonly groups = new Map<string, GroupMetadataValue>();
-  private readonly removedGroups = new Set<string>();
-  private readonly offsets = new Map<string, Map<string, CommitRecord>>();
-  /** producer id → group → partition key → commit */
-  private readonly pendingByProducer = new Map<bigint, Map<string, Map<string, CommitRecord>>>();
-  private nextOffset = 0n;
-  private unknownRecords = 0;
+/** The latest record seen for one key, kept as bytes until the replay ends. */
+interface LatestRecord {
+  key: Buffer;
+  value: Buffer | null;
+  offset: bigint;
+}
 
-  /** Applies every v2 batch of `recordSet`. Legacy (magic 0/1) entries predate this topic's format and are skipped. */
+/**
+ * An incremental replayer: feed it record sets in log order, then read `result`.
+ *
+ * Until a partition is compacted it holds many records per key (a consumer commits the same partitions every few
+ * seconds), and only the last one matters. So records are kept as bytes, keyed by their key bytes, and only the
+ * survivors are decoded at the end.
+ */
+export class PartitionReplayer {
+  private readonly latest = new Map<string, LatestRecord>();
+  /** producer id → key → record, for transactional offset commits not yet decided by a marker. */
+  private readonly pendingByProducer = new Map<bigint, Map<string, LatestRecord>>();
+  private nextOffset = 0n;
+
+  /** Applies every v2 batch of `recordSet` (CRC-checked). Legacy (magic 0/1) entries predate this topic's format. */
   apply(recordSet: Buffer): void {
     for (const entry of iterateRecordSet(recordSet)) {
       if (entry.magic !== 2) continue;
       const batch = new RecordBatch(entry.bytes);
-      batch.validate();
+      const header = batch.validate();
       this.nextOffset = batch.nextOffset;
-      const header = batch.header;
       if (header.isControl) {
         for (const record of batch.records()) {
           const control = decodeControlRecord(record);
@@ -53,72 +56,91 @@ export class PartitionReplayer {
         }
         continue;
       }
-      for (const record of batch.resolvedRecords()) {
+      for (const record of batch.records()) {
         if (record.key === null) continue;
-        const decoded = decodeCoordinatorRecord(record.key, record.value);
-        if (decoded.type === 'unknown') {
-          this.unknownRecords++;
-        } else if (decoded.type === 'group') {
-          if (decoded.value === null) {
-            this.groups.delete(decoded.group);
-            this.removedGroups.add(decoded.group);
-          } else {
-            this.groups.set(decoded.group, decoded.value);
-            this.removedGroups.delete(decoded.group);
+        const latest = { key: record.key, value: record.value, offset: header.baseOffset + BigInt(record.offsetDelta) };
+        const id = keyIdentity(record.key);
+        if (header.isTransactional) {
+          let pending = this.pendingByProducer.get(header.producerId);
+          if (pending === undefined) {
+            pending = new Map();
+            this.pendingByProducer.set(header.producerId, pending);
           }
+          pending.set(id, latest);
         } else {
-          const key = partitionKey(decoded.topic, decoded.partition);
-          if (header.isTransactional) {
-            const pending = nested(nested(this.pendingByProducer, header.producerId), decoded.group);
-            if (decoded.value === null) pending.delete(key);
-            else pending.set(key, { topic: decoded.topic, partition: decoded.partition, logOffset: record.offset, value: decoded.value });
-          } else if (decoded.value === null) {
-            this.offsets.get(decoded.group)?.delete(key);
-          } else {
-            nested(this.offsets, decoded.group).set(key, {
-              topic: decoded.topic,
-              partition: decoded.partition,
-              logOffset: record.offset,
-              value: decoded.value,
-            });
-          }
+          this.latest.set(id, latest);
         }
       }
     }
   }
 
   result(): ReplayedPartition {
-    const pendingTransactionalOffsets = new Map<string, Map<bigint, Map<string, CommitRecord>>>();
-    for (const [producerId, byGroup] of this.pendingByProducer) {
-      for (const [group, commits] of byGroup) {
-        if (commits.size > 0) nested(pendingTransactionalOffsets, group).set(producerId, commits);
+    const replayed: ReplayedPartition = {
+      groups: new Map(),
+      offsets: new Map(),
+      pendingTransactionalOffsets: new Map(),
+      removedGroups: new Set(),
+      nextOffset: this.nextOffset,
+      unknownRecords: 0,
+    };
+    for (const record of this.latest.values()) {
+      const decoded = decodeCoordinatorRecord(record.key, record.value);
+      if (decoded.type === 'unknown') {
+        replayed.unknownRecords++;
+      } else if (decoded.type === 'group') {
+        if (decoded.value === null) replayed.removedGroups.add(decoded.group);
+        else replayed.groups.set(decoded.group, decoded.value);
+      } else if (decoded.value !== null) {
+        nested(replayed.offsets, decoded.group).set(partitionKey(decoded.topic, decoded.partition), {
+          topic: decoded.topic,
+          partition: decoded.partition,
+          logOffset: record.offset,
+          value: decoded.value,
+        });
       }
     }
-    for (const [group, commits] of this.offsets) if (commits.size === 0) this.offsets.delete(group);
-    return {
-      groups: this.groups,
-      offsets: this.offsets,
-      pendingTransactionalOffsets,
-      removedGroups: this.removedGroups,
-      nextOffset: this.nextOffset,
-      unknownRecords: this.unknownRecords,
-    };
+    for (const [producerId, pending] of this.pendingByProducer) {
+      for (const record of pending.values()) {
+        const decoded = decodeCoordinatorRecord(record.key, record.value);
+        // Only offset commits are written transactionally; a tombstone there withdraws the staged commit.
+        if (decoded.type !== 'offset' || decoded.value === null) continue;
+        const byProducer = nested(replayed.pendingTransactionalOffsets, decoded.group);
+        let commits = byProducer.get(producerId);
+        if (commits === undefined) {
+          commits = new Map();
+          byProducer.set(producerId, commits);
+        }
+        commits.set(partitionKey(decoded.topic, decoded.partition), {
+          topic: decoded.topic,
+          partition: decoded.partition,
+          logOffset: record.offset,
+          value: decoded.value,
+        });
+      }
+    }
+    return replayed;
   }
 
   /** A COMMIT marker makes the producer's staged commits real (the later log record wins); ABORT drops them. */
   private completeTransaction(producerId: bigint, isCommit: boolean): void {
-    const byGroup = this.pendingByProducer.get(producerId);
-    if (byGroup === undefined) return;
+    const pending = this.pendingByProducer.get(producerId);
+    if (pending === undefined) return;
     this.pendingByProducer.delete(producerId);
     if (!isCommit) return;
-    for (const [group, commits] of byGroup) {
-      const committed = nested(this.offsets, group);
-      for (const [key, commit] of commits) {
-        const current = committed.get(key);
-        if (current === undefined || (current.logOffset ?? -1n) < (commit.logOffset ?? -1n)) committed.set(key, commit);
-      }
+    for (const [id, record] of pending) {
+      const current = this.latest.get(id);
+      if (current === undefined || current.offset < record.offset) this.latest.set(id, record);
     }
   }
+}
+
+/**
+ * The identity of a record key as a map key. Offset commit keys v0 and v1 have the same layout, so a v0 key is
+ * read as its v1 twin: old and new records for one partition then replace each other as they should.
+ */
+function keyIdentity(key: Buffer): string {
+  if (key.length >= 2 && key[0] === 0 && key[1] === 0) return '\u0000\u0001' + key.toString('latin1', 2);
+  return key.toString('latin1');
 }
 
 function nested<K, K2, V>(map: Map<K, Map<K2, V>>, key: K): Map<K2, V> {

@@ -156,6 +156,25 @@ describe('persistence in __consumer_offsets: write, reload into a fresh coordina
     expect(snapshot(fresh.group(GROUP))).toMatchObject({ state: 'Empty', generationId: 0, members: [], offsets: ['t/0=4@1::1:null'] });
   });
 
+  it('treats offset commit keys v0 and v1 as the same key (old logs hold both)', async () => {
+    const partition = h.coordinator.partitionFor(GROUP);
+    const v0Key = (topicPartition: number) => {
+      const key = offsetCommitKey(GROUP, 't', topicPartition);
+      key.writeInt16BE(0, 0);
+      return key;
+    };
+    const value = (offset: bigint) => offsetCommitValue({ offset, leaderEpoch: -1, metadata: '', commitTimestampMs: 1, expireTimestampMs: null });
+    const batch = (key: Buffer, v: Buffer | null) => buildRecordBatch({ records: [{ timestamp: 1n, key, value: v }] });
+    h.log.appendRaw(partition, batch(v0Key(0), value(1n)));
+    h.log.appendRaw(partition, batch(offsetCommitKey(GROUP, 't', 0), value(2n)));
+    h.log.appendRaw(partition, batch(offsetCommitKey(GROUP, 't', 1), value(3n)));
+    h.log.appendRaw(partition, batch(v0Key(1), null));
+    h.log.appendRaw(partition, batch(offsetCommitKey(GROUP, 't', 2), value(4n)));
+    h.log.appendRaw(partition, batch(v0Key(2), value(5n)));
+    const fresh = await reload(h);
+    expect(snapshot(fresh.group(GROUP))!.offsets).toEqual(['t/0=2@-1::1:null', 't/2=5@-1::1:null']);
+  });
+
   it('refuses a corrupted log instead of loading half a partition', async () => {
     await h.commit([{ topic: 't', partition: 0, offset: 1n }]);
     const partition = h.coordinator.partitionFor(GROUP);
