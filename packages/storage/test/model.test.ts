@@ -1,7 +1,7 @@
 // Model-based random testing: random sequences of appends, flushes, rolls, truncations, DeleteRecords, retention,
 // power losses and restarts on the in-memory file system, checked after every step against a plain list of
 // the batches that must be readable. Replay a failure with TRIBUTARY_SEED=<seed>.
-import { ManualClock, MemoryFileSystem, SeededRandom, seedFromEnv } from '../src';
+import { FaultyFileSystem, KafkaStorageError, ManualClock, MemoryFileSystem, SeededRandom, seedFromEnv } from '../src';
 import { batchOf, openLog, readAll } from './helpers';
 
 const SEED = seedFromEnv();
@@ -20,7 +20,9 @@ describe('partition log against a model', () => {
     for (let run = 0; run < RUNS; run++) {
       const seed = (SEED + run * 104729) >>> 0;
       const random = new SeededRandom(seed);
-      const fs = new MemoryFileSystem();
+      const memory = new MemoryFileSystem();
+      const fs = new FaultyFileSystem(memory, seed);
+      fs.pathFilter = (path) => path.startsWith('/logs/topic-0/');
       const clock = new ManualClock();
       const config = { segmentBytes: 700 + random.int(1500), indexIntervalBytes: 1 + random.int(400), retentionMs: -1 };
       const fixture = openLog(config, fs, clock);
@@ -33,7 +35,34 @@ describe('partition log against a model', () => {
         for (let step = 0; step < STEPS; step++) {
           const log = fixture.log;
           const dice = random.int(100);
-          if (dice < 50) {
+          if (dice < 5) {
+            // A disk fault on the next write (a log append, an index or checkpoint write): the operation fails
+            // with KAFKA_STORAGE_ERROR, the log goes offline, and a restart brings it back.
+            fs.failNextWrite(random.chance(0.5) ? 'EIO' : 'ENOSPC', random.int(200));
+            const batch = batchOf(1 + random.int(4), { valueBytes: random.int(120), timestamp: clock.nowMs() });
+            try {
+              const result = log.append(batch);
+              model.push({ base: result.firstOffset, last: result.lastOffset, bytes: Buffer.from(batch) });
+              log.flush();
+              durable = [...model];
+              recoveryPoint = log.recoveryPoint;
+              history.push(`append+flush ${result.firstOffset}..${result.lastOffset} (fault missed)`);
+            } catch (error) {
+              expect(error).toBeInstanceOf(KafkaStorageError);
+              fs.heal();
+              const end = model.length > 0 ? model[model.length - 1].last + 1n : log.logEndOffset;
+              fixture.log = openLog(config, fs, clock).reopen({ recoveryPoint });
+              // The failed append may have reached the log whole (the fault hit an index write); never torn.
+              const extra = readAll(fixture.log).filter((b) => b.baseOffset >= end);
+              expect(extra.length).toBeLessThanOrEqual(1);
+              if (extra.length === 1) {
+                expect(extra[0].bytes.subarray(12).equals(batch.subarray(12))).toBe(true);
+                model.push({ base: extra[0].baseOffset, last: extra[0].lastOffset, bytes: Buffer.from(extra[0].bytes) });
+              }
+              history.push(`write fault (${extra.length} extra)`);
+            }
+            fs.heal();
+          } else if (dice < 50) {
             const batch = batchOf(1 + random.int(4), { valueBytes: random.int(120), timestamp: clock.nowMs() });
             const result = log.append(batch);
             model.push({ base: result.firstOffset, last: result.lastOffset, bytes: Buffer.from(batch) });
@@ -68,7 +97,7 @@ describe('partition log against a model', () => {
           } else if (dice < 91) {
             // Power loss: everything fsynced survives; more may have (a truncation or roll syncs too), but
             // only as a prefix of what had been appended, never anything else.
-            fs.crash();
+            memory.crash();
             const before = model;
             fixture.log = openLog(config, fs, clock).reopen({ recoveryPoint });
             const survivors = readAll(fixture.log).length + before.filter((b) => b.last < fixture.log.logStartOffset).length;
