@@ -4,7 +4,6 @@ import {
   DescribeGroupsRequest,
   DescribeGroupsResponse,
   ErrorCode,
-  GroupMetadataValue,
   HeartbeatRequest,
   HeartbeatResponse,
   JoinGroupRequest,
@@ -21,26 +20,18 @@ import {
   OffsetFetchResponse,
   SyncGroupRequest,
   SyncGroupResponse,
-  TopicName,
   asGroupId,
 } from '@tributary/protocol';
 import { randomUUID } from 'node:crypto';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, GroupCoordinatorConfig } from './config';
 import { CoordinatorLog } from './coordinator-log';
+import { CoordinatorWriter } from './coordinator-writer';
+import { GroupApi, GroupOffsets } from './group-offsets';
 import { ClassicGroup, failedJoin, failedSync } from './group';
 import { GroupState } from './group-state';
-import { PartitionReplayer } from './loader';
+import { PartitionReplayer, groupFromRecord } from './loader';
 import { GroupMember, JoinResult, MemberProtocol, SyncResult } from './member';
-import { CommitRecord, OffsetAndMetadata, TopicPartition, partitionKey } from './offsets';
 import { partitionFor } from './partitioner';
-import {
-  CoordinatorRecord,
-  buildCoordinatorBatch,
-  groupMetadataKey,
-  groupMetadataValue,
-  offsetCommitKey,
-  offsetCommitValue,
-} from './records';
 import { Cancellable, Scheduler } from './scheduler';
 
 /** Who sent a request, as the broker knows it from the request header and the connection. */
@@ -61,9 +52,6 @@ export interface GroupCoordinatorOptions {
 /** Kafka's "no authorized operations requested" value in DescribeGroups. */
 const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 const EMPTY = Buffer.alloc(0);
-/** OffsetCommitRequest.DEFAULT_RETENTION_TIME and DEFAULT_TIMESTAMP. */
-const DEFAULT_RETENTION_TIME = -1n;
-const DEFAULT_TIMESTAMP = -1n;
 
 interface OwnedPartition {
   epoch: number;
@@ -72,7 +60,6 @@ interface OwnedPartition {
   generation: number;
 }
 
-type Api = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offsetDelete';
 
 /**
  * Kafka's classic group coordinator (GroupCoordinator + GroupMetadataManager of Kafka 3.9, ZooKeeper mode).
@@ -87,10 +74,10 @@ export class GroupCoordinator {
   private readonly scheduler: Scheduler;
   private readonly newUuid: () => string;
   private readonly groups = new Map<string, ClassicGroup>();
+  private readonly writer: CoordinatorWriter;
+  private readonly offsets: GroupOffsets;
   private readonly partitions = new Map<number, OwnedPartition>();
   private partitionGeneration = 0;
-  /** Appends to one partition are chained so records land in the order their state changes happened. */
-  private readonly appendChains = new Map<number, Promise<unknown>>();
   private active = true;
   private expiryTimer: Cancellable | undefined;
 
@@ -99,6 +86,18 @@ export class GroupCoordinator {
     this.log = options.log;
     this.scheduler = options.scheduler;
     this.newUuid = options.newUuid ?? randomUUID;
+    this.writer = new CoordinatorWriter(this.log, this.scheduler);
+    this.offsets = new GroupOffsets({
+      config: this.config,
+      scheduler: this.scheduler,
+      writer: this.writer,
+      validateGroupStatus: (groupId, api) => this.validateGroupStatus(groupId, api),
+      partitionFor: (groupId) => this.partitionFor(groupId),
+      ownsPartition: (partition) => this.ownsPartition(partition),
+      groups: () => this.groups,
+      touchMember: (group, memberId) => this.completeAndScheduleNextHeartbeatExpiration(group, group.get(memberId)),
+      cancelGroupTimers: (group) => this.cancelGroupTimers(group),
+    });
   }
 
   /** The `__consumer_offsets` partition that coordinates `groupId`. */
@@ -150,7 +149,7 @@ export class GroupCoordinator {
     const replayed = replayer.result();
     const nowMs = this.scheduler.nowMs();
     const loaded: ClassicGroup[] = [];
-    for (const [groupId, value] of replayed.groups) loaded.push(this.groupFromRecord(groupId, partition, value, nowMs));
+    for (const [groupId, value] of replayed.groups) loaded.push(groupFromRecord(groupId, partition, value, nowMs));
     // Groups that only store offsets (simple consumers) have offset records but no group record.
     for (const groupId of new Set([...replayed.offsets.keys(), ...replayed.pendingTransactionalOffsets.keys()])) {
       if (!replayed.groups.has(groupId)) loaded.push(new ClassicGroup(groupId, partition, GroupState.Empty, nowMs));
@@ -183,34 +182,6 @@ export class GroupCoordinator {
   /** Whether this coordinator currently serves `partition` (loaded, not loading). */
   ownsPartition(partition: number): boolean {
     return this.partitions.get(partition)?.loading === false;
-  }
-
-  private groupFromRecord(groupId: string, partition: number, value: GroupMetadataValue, nowMs: number): ClassicGroup {
-    const state = value.members.length === 0 ? GroupState.Empty : GroupState.Stable;
-    const group = new ClassicGroup(groupId, partition, state, nowMs);
-    group.generationId = value.generation;
-    group.protocolType = value.protocolType === '' ? null : value.protocolType;
-    group.protocolName = value.protocol;
-    group.leaderId = value.leader;
-    group.currentStateTimestampMs = value.currentStateTimestamp === -1n ? null : Number(value.currentStateTimestamp);
-    const protocol = value.protocol ?? '';
-    for (const m of value.members) {
-      const member = new GroupMember(
-        m.memberId,
-        m.groupInstanceId,
-        m.clientId,
-        m.clientHost,
-        m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
-        m.sessionTimeout,
-        value.protocolType,
-        // Copies: the decoded bytes are views of the read buffer, which must not stay pinned for the group's life.
-        [{ name: protocol, metadata: Buffer.from(m.subscription) }],
-      );
-      member.assignment = Buffer.from(m.assignment);
-      group.add(member);
-    }
-    group.subscribedTopics = group.computeSubscribedTopics();
-    return group;
   }
 
   private onGroupLoaded(group: ClassicGroup): void {
@@ -246,7 +217,7 @@ export class GroupCoordinator {
   // Request validation shared by every API.
   // ---------------------------------------------------------------------------------------------------------
 
-  private validateGroupStatus(groupId: string | null, api: Api): ErrorCode | undefined {
+  private validateGroupStatus(groupId: string | null, api: GroupApi): ErrorCode | undefined {
     // OffsetCommit, OffsetFetch, DescribeGroups and DeleteGroups accept the empty group id for old clients.
     const emptyIdAllowed = api === 'commit' || api === 'fetch' || api === 'describe' || api === 'delete';
     if (groupId === null || (groupId === '' && !emptyIdAllowed)) return ErrorCode.INVALID_GROUP_ID;
@@ -255,16 +226,6 @@ export class GroupCoordinator {
     if (owned?.loading === true) return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     if (owned === undefined) return ErrorCode.NOT_COORDINATOR;
     return undefined;
-  }
-
-  /** Kafka's validateCurrentMember: a given instance id must map to this member id, and the member must exist. */
-  private validateCurrentMember(group: ClassicGroup, memberId: string, groupInstanceId: string | null): ErrorCode | undefined {
-    if (groupInstanceId !== null) {
-      const current = group.currentStaticMemberId(groupInstanceId);
-      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
-      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
-    }
-    return group.has(memberId) ? undefined : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   /** A group as a request sees it: undefined if unknown (Dead groups are returned; callers check). */
@@ -478,7 +439,7 @@ export class GroupCoordinator {
         }
         const generationId = group.generationId;
         const assignment = new Map([...group.members.values()].map((m) => [m.memberId, m.assignment]));
-        this.storeGroup(group, assignment, (error) => {
+        this.writer.storeGroup(group, assignment, (error) => {
           if (group.is(GroupState.Dead) || group.members.get(newMemberId) !== member) return;
           if (error !== ErrorCode.NONE) {
             // Persisting the new member id failed: give the slot back to the old id, as Kafka does.
@@ -588,7 +549,7 @@ export class GroupCoordinator {
     group.initNextGeneration(nowMs);
     if (group.is(GroupState.Empty)) {
       // If this write fails the previous generation comes back after a restart; with no members that is harmless.
-      this.storeGroup(group, new Map(), () => undefined);
+      this.writer.storeGroup(group, new Map(), () => undefined);
       return;
     }
     for (const member of group.members.values()) {
@@ -631,7 +592,7 @@ export class GroupCoordinator {
     const memberId = request.memberId;
     const groupInstanceId = apiVersion >= 3 ? request.groupInstanceId : null;
     if (group.is(GroupState.Dead)) return respond(failedSync(ErrorCode.COORDINATOR_NOT_AVAILABLE));
-    const memberError = this.validateCurrentMember(group, memberId, groupInstanceId);
+    const memberError = group.validateCurrentMember(memberId, groupInstanceId);
     if (memberError !== undefined) return respond(failedSync(memberError));
     if (request.generationId !== group.generationId) return respond(failedSync(ErrorCode.ILLEGAL_GENERATION));
     if (request.protocolType !== null && request.protocolType !== group.protocolType) {
@@ -657,7 +618,7 @@ export class GroupCoordinator {
         // Members the leader left out get an empty assignment.
         for (const id of group.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY);
         const generationId = group.generationId;
-        this.storeGroup(group, assignment, (error) => {
+        this.writer.storeGroup(group, assignment, (error) => {
           // Anything may have happened during the write: act only if this is still the same rebalance.
           if (!group.is(GroupState.CompletingRebalance) || group.generationId !== generationId) return;
           if (error !== ErrorCode.NONE) {
@@ -753,7 +714,7 @@ export class GroupCoordinator {
     const group = this.groups.get(request.groupId);
     if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    const memberError = this.validateCurrentMember(group, request.memberId, groupInstanceId);
+    const memberError = group.validateCurrentMember(request.memberId, groupInstanceId);
     if (memberError !== undefined) return memberError;
     if (request.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
     switch (group.state) {
@@ -855,7 +816,7 @@ export class GroupCoordinator {
         this.removePendingMemberAndUpdateGroup(group, m.memberId);
         return answer(m, ErrorCode.NONE);
       }
-      const error = this.validateCurrentMember(group, m.memberId, m.groupInstanceId);
+      const error = group.validateCurrentMember(m.memberId, m.groupInstanceId);
       if (error !== undefined) return answer(m, error);
       this.removeMemberAndUpdateGroup(group, group.get(m.memberId));
       return answer(m, ErrorCode.NONE);
@@ -933,7 +894,7 @@ export class GroupCoordinator {
       else if (!group.is(GroupState.Empty)) errorCode = ErrorCode.NON_EMPTY_GROUP;
       else {
         group.transitionTo(GroupState.Dead, this.scheduler.nowMs());
-        writes.push(this.cleanupGroupMetadata(group, group.removeAllOffsets()));
+        writes.push(this.offsets.cleanupGroupMetadata(group, group.removeAllOffsets()));
       }
       results.push({ groupId: asGroupId(groupId), errorCode });
     }
@@ -942,8 +903,9 @@ export class GroupCoordinator {
     return { throttleTimeMs: 0, results };
   }
 
+
   // ---------------------------------------------------------------------------------------------------------
-  // OffsetCommit (v0-v9), OffsetFetch (v0-v9), OffsetDelete (v0)
+  // Offsets: OffsetCommit (v0-v9), OffsetFetch (v0-v9), OffsetDelete (v0), expiry — see group-offsets.ts
   // ---------------------------------------------------------------------------------------------------------
 
   /**
@@ -951,323 +913,35 @@ export class GroupCoordinator {
    * id, instance id and generation), then appends the commits; they become visible once appended. Topic
    * existence is the broker's check (UNKNOWN_TOPIC_OR_PARTITION) before it calls here.
    */
-  async commitOffsets(request: OffsetCommitRequest, context: Pick<ClientContext, 'apiVersion'>): Promise<OffsetCommitResponse> {
-    const nowMs = this.scheduler.nowMs();
-    const expireTimestampMs = request.retentionTimeMs === DEFAULT_RETENTION_TIME ? null : nowMs + Number(request.retentionTimeMs);
-    const commits: PendingCommit[] = [];
-    for (const topic of request.topics) {
-      for (const p of topic.partitions) {
-        commits.push({
-          topic: topic.name,
-          partition: p.partitionIndex,
-          value: {
-            offset: p.committedOffset,
-            leaderEpoch: p.committedLeaderEpoch,
-            metadata: p.committedMetadata ?? '',
-            // Only v1 carries a commit timestamp; otherwise (or when -1) the coordinator's clock sets it.
-            commitTimestampMs: context.apiVersion === 1 && p.commitTimestamp !== DEFAULT_TIMESTAMP ? Number(p.commitTimestamp) : nowMs,
-            expireTimestampMs,
-          },
-        });
-      }
-    }
-    const groupInstanceId = context.apiVersion >= 7 ? request.groupInstanceId : null;
-    const errors = await this.handleCommitOffsets(request.groupId, request.memberId, groupInstanceId, request.generationIdOrMemberEpoch, commits);
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-        })),
-      })),
-    };
+  commitOffsets(request: OffsetCommitRequest, context: Pick<ClientContext, 'apiVersion'>): Promise<OffsetCommitResponse> {
+    return this.offsets.commitOffsets(request, context.apiVersion);
   }
 
-  private handleCommitOffsets(
-    groupId: string,
-    memberId: string,
-    groupInstanceId: string | null,
-    generationId: number,
-    commits: PendingCommit[],
-  ): Promise<Map<string, ErrorCode>> | Map<string, ErrorCode> {
-    const all = (code: ErrorCode) => new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
-    const statusError = this.validateGroupStatus(groupId, 'commit');
-    if (statusError !== undefined) return all(statusError);
-    let group = this.groups.get(groupId);
-    if (group === undefined) {
-      // No group management: a simple consumer (or the admin client) storing offsets creates an Empty group.
-      if (generationId >= 0) return all(ErrorCode.ILLEGAL_GENERATION);
-      group = new ClassicGroup(groupId, this.partitionFor(groupId), GroupState.Empty, this.scheduler.nowMs());
-      this.groups.set(groupId, group);
-    }
-    const validationError = this.validateOffsetCommit(group, generationId, memberId, groupInstanceId);
-    if (validationError !== undefined) return all(validationError);
-    switch (group.state) {
-      case GroupState.Empty:
-        return this.storeOffsets(group, commits);
-      case GroupState.Stable:
-      case GroupState.PreparingRebalance:
-        // Commits during PreparingRebalance are still accepted; the heartbeat answer tells the member to rejoin.
-        this.completeAndScheduleNextHeartbeatExpiration(group, group.get(memberId));
-        return this.storeOffsets(group, commits);
-      case GroupState.CompletingRebalance:
-        // The member has this generation's JoinGroup answer but not its assignment yet.
-        return all(ErrorCode.REBALANCE_IN_PROGRESS);
-      case GroupState.Dead:
-        return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-    }
-  }
-
-  private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null): ErrorCode | undefined {
-    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    if (generationId < 0 && group.is(GroupState.Empty)) return undefined;
-    if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
-      return this.validateCurrentMember(group, memberId, groupInstanceId) ?? (generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : undefined);
-    }
-    // Only members may commit into a group that has members.
-    return group.is(GroupState.Empty) ? undefined : ErrorCode.UNKNOWN_MEMBER_ID;
-  }
-
-  private storeOffsets(group: ClassicGroup, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
-    const errors = new Map<string, ErrorCode>();
-    const valid: PendingCommit[] = [];
-    for (const commit of commits) {
-      if (Buffer.byteLength(commit.value.metadata, 'utf8') > this.config.offsetMetadataMaxBytes) {
-        errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
-      } else {
-        valid.push(commit);
-      }
-    }
-    if (valid.length === 0) return errors;
-    for (const commit of valid) group.prepareOffsetCommit(commit.topic, commit.partition, commit.value);
-    const records = valid.map((c) => ({ key: offsetCommitKey(group.groupId, c.topic, c.partition), value: offsetCommitValue(c.value) }));
-    return this.appendRecords(group.partition, records).then(
-      (baseOffset) => {
-        valid.forEach((c, i) => {
-          if (!group.is(GroupState.Dead)) {
-            group.onOffsetCommitAppend({ topic: c.topic, partition: c.partition, logOffset: baseOffset + BigInt(i), value: c.value });
-          }
-          errors.set(partitionKey(c.topic, c.partition), ErrorCode.NONE);
-        });
-        return errors;
-      },
-      (error: unknown) => {
-        const code = commitAppendError(error);
-        for (const c of valid) {
-          if (!group.is(GroupState.Dead)) group.failPendingOffsetWrite(c.topic, c.partition, c.value);
-          errors.set(partitionKey(c.topic, c.partition), code);
-        }
-        return errors;
-      },
-    );
-  }
-
-  /**
-   * OffsetFetch: v0-v7 one group (v2+ with `topics: null` meaning every partition with an offset), v8+ several
-   * groups. Offsets are returned whatever the group's state, since simple consumers have no membership.
-   */
+  /** OffsetFetch v0-v7 (one group; v2+ `topics: null` = every committed partition) and v8+ (several groups). */
   fetchOffsets(request: OffsetFetchRequest, context: Pick<ClientContext, 'apiVersion'>): OffsetFetchResponse {
-    const version = context.apiVersion;
-    const requireStable = version >= 7 && request.requireStable;
-    if (version >= 8) {
-      return {
-        throttleTimeMs: 0,
-        topics: [],
-        errorCode: ErrorCode.NONE,
-        groups: request.groups.map((g) => {
-          const { errorCode, topics } = this.fetchGroupOffsets(g.groupId, g.topics, requireStable);
-          return { groupId: g.groupId, errorCode, topics };
-        }),
-      };
-    }
-    const { errorCode, topics } = this.fetchGroupOffsets(request.groupId, version >= 2 ? request.topics : (request.topics ?? []), requireStable);
-    if (version >= 2) return { throttleTimeMs: 0, topics, errorCode, groups: [] };
-    // v0/v1 have no top-level error: it is reported on every requested partition.
-    const perPartition =
-      errorCode === ErrorCode.NONE
-        ? topics
-        : (request.topics ?? []).map((t) => ({
-            name: t.name,
-            partitions: t.partitionIndexes.map((p) => ({ partitionIndex: p, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode })),
-          }));
-    return { throttleTimeMs: 0, topics: perPartition, errorCode: ErrorCode.NONE, groups: [] };
+    return this.offsets.fetchOffsets(request, context.apiVersion);
   }
 
-  private fetchGroupOffsets(
-    groupId: string,
-    topics: readonly { name: TopicName; partitionIndexes: number[] }[] | null,
-    requireStable: boolean,
-  ): { errorCode: ErrorCode; topics: OffsetFetchResponse.OffsetFetchResponseTopic[] } {
-    const statusError = this.validateGroupStatus(groupId, 'fetch');
-    if (statusError !== undefined) return { errorCode: statusError, topics: [] };
-    const group = this.groups.get(groupId);
-    const live = group !== undefined && !group.is(GroupState.Dead) ? group : undefined;
-    let requested: TopicPartition[];
-    if (topics !== null) {
-      requested = topics.flatMap((t) => t.partitionIndexes.map((partition) => ({ topic: t.name as string, partition })));
-    } else {
-      requested = live === undefined ? [] : [...live.offsets.values()].map((r) => ({ topic: r.topic, partition: r.partition }));
-    }
-    const byTopic = new Map<string, OffsetFetchResponse.OffsetFetchResponsePartition[]>();
-    for (const { topic, partition } of requested) {
-      let entry: OffsetFetchResponse.OffsetFetchResponsePartition;
-      if (live !== undefined && requireStable && live.hasPendingOffsetCommitsFor(topic, partition)) {
-        entry = { partitionIndex: partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT };
-      } else {
-        const committed = live?.offset(topic, partition);
-        entry = committed === undefined
-          ? { partitionIndex: partition, committedOffset: -1n, committedLeaderEpoch: -1, metadata: '', errorCode: ErrorCode.NONE }
-          : { partitionIndex: partition, committedOffset: committed.offset, committedLeaderEpoch: committed.leaderEpoch, metadata: committed.metadata, errorCode: ErrorCode.NONE };
-      }
-      let list = byTopic.get(topic);
-      if (list === undefined) {
-        list = [];
-        byTopic.set(topic, list);
-      }
-      list.push(entry);
-    }
-    return { errorCode: ErrorCode.NONE, topics: [...byTopic].map(([name, partitions]) => ({ name: name as TopicName, partitions })) };
+  /** OffsetDelete: see GroupOffsets.deleteOffsets. */
+  deleteOffsets(request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
+    return this.offsets.deleteOffsets(request);
   }
 
-  /**
-   * OffsetDelete: an Empty group loses the offsets; a consumer group with members keeps offsets of topics it
-   * subscribes to (GROUP_SUBSCRIBED_TO_TOPIC); other non-empty groups get NON_EMPTY_GROUP.
-   */
-  async deleteOffsets(request: OffsetDeleteRequest): Promise<OffsetDeleteResponse> {
-    const fail = (errorCode: ErrorCode): OffsetDeleteResponse => ({ errorCode, throttleTimeMs: 0, topics: [] });
-    const statusError = this.validateGroupStatus(request.groupId, 'offsetDelete');
-    if (statusError !== undefined) return fail(statusError);
-    const group = this.groups.get(request.groupId);
-    if (group === undefined || group.is(GroupState.Dead)) return fail(ErrorCode.GROUP_ID_NOT_FOUND);
-    const requested = request.topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name as string, partition: p.partitionIndex })));
-    const errors = new Map<string, ErrorCode>();
-    let eligible: TopicPartition[];
-    if (group.is(GroupState.Empty)) {
-      eligible = requested;
-    } else if (group.isConsumerGroup) {
-      eligible = [];
-      for (const tp of requested) {
-        if (group.isSubscribedToTopic(tp.topic)) errors.set(partitionKey(tp.topic, tp.partition), ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
-        else eligible.push(tp);
-      }
-    } else {
-      return fail(ErrorCode.NON_EMPTY_GROUP);
-    }
-    if (eligible.length > 0) {
-      const removed = group.removeOffsets(eligible);
-      for (const tp of eligible) errors.set(partitionKey(tp.topic, tp.partition), ErrorCode.NONE);
-      await this.cleanupGroupMetadata(group, removed);
-    }
-    return {
-      errorCode: ErrorCode.NONE,
-      throttleTimeMs: 0,
-      topics: request.topics.map((t) => ({
-        name: t.name,
-        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: errors.get(partitionKey(t.name, p.partitionIndex)) ?? ErrorCode.NONE })),
-      })),
-    };
+  /** One expiry pass over every loaded group; resolves with the number of offsets removed. */
+  expireOffsets(): Promise<number> {
+    return this.offsets.expireOffsets();
   }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Offset expiry and group cleanup
-  // ---------------------------------------------------------------------------------------------------------
 
   private scheduleExpiry(): void {
     this.expiryTimer?.cancel();
     this.expiryTimer = this.scheduler.schedule(this.config.offsetsRetentionCheckIntervalMs, () => {
       this.expiryTimer = undefined;
-      void this.expireOffsets().finally(() => {
+      void this.offsets.expireOffsets().finally(() => {
         if (this.active) this.scheduleExpiry();
       });
     });
   }
 
-  /** One expiry pass over every loaded group; resolves with the number of offsets removed. */
-  async expireOffsets(): Promise<number> {
-    const nowMs = this.scheduler.nowMs();
-    let removedCount = 0;
-    const writes: Promise<void>[] = [];
-    for (const group of [...this.groups.values()]) {
-      if (!this.ownsPartition(group.partition) || group.is(GroupState.Dead)) continue;
-      const removed = group.removeExpiredOffsets(nowMs, this.config.offsetsRetentionMs);
-      removedCount += removed.length;
-      writes.push(this.cleanupGroupMetadata(group, removed));
-    }
-    await Promise.all(writes);
-    return removedCount;
-  }
-
-  /**
-   * Writes tombstones for removed offsets; an Empty group left without offsets dies, leaves memory and (if it
-   * ever had a generation, i.e. a group record) gets a group tombstone too.
-   */
-  private cleanupGroupMetadata(group: ClassicGroup, removed: readonly CommitRecord[]): Promise<void> {
-    const nowMs = this.scheduler.nowMs();
-    if (group.is(GroupState.Empty) && !group.hasOffsets) group.transitionTo(GroupState.Dead, nowMs);
-    const records: CoordinatorRecord[] = removed.map((r) => ({ key: offsetCommitKey(group.groupId, r.topic, r.partition), value: null }));
-    if (group.is(GroupState.Dead) && this.groups.get(group.groupId) === group) {
-      this.groups.delete(group.groupId);
-      this.cancelGroupTimers(group);
-      if (group.generationId > 0) records.push({ key: groupMetadataKey(group.groupId), value: null });
-    }
-    if (records.length === 0) return Promise.resolve();
-    // A lost tombstone is harmless: the next expiry pass (or the next load) removes the entries again.
-    return this.appendRecords(group.partition, records).then(
-      () => undefined,
-      () => undefined,
-    );
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Writing to __consumer_offsets
-  // ---------------------------------------------------------------------------------------------------------
-
-  /** Writes the group record (Kafka's storeGroup) and calls `then` with the outcome, mapped as Kafka maps it. */
-  private storeGroup(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>, then: (error: ErrorCode) => void): void {
-    const protocol = group.protocolName;
-    const value: GroupMetadataValue = {
-      protocolType: group.protocolType ?? '',
-      generation: group.generationId,
-      protocol,
-      leader: group.leaderId,
-      currentStateTimestamp: BigInt(group.currentStateTimestampMs ?? -1),
-      members: [...group.members.values()].map((member) => ({
-        memberId: member.memberId,
-        groupInstanceId: member.groupInstanceId,
-        clientId: member.clientId,
-        clientHost: member.clientHost,
-        rebalanceTimeout: member.rebalanceTimeoutMs,
-        sessionTimeout: member.sessionTimeoutMs,
-        subscription: member.metadata(protocol ?? ''),
-        assignment: assignment.get(member.memberId) ?? EMPTY,
-      })),
-    };
-    const record = { key: groupMetadataKey(group.groupId), value: groupMetadataValue(value) };
-    this.appendRecords(group.partition, [record]).then(
-      () => then(ErrorCode.NONE),
-      (error: unknown) => then(groupAppendError(error)),
-    );
-  }
-
-  private appendRecords(partition: number, records: readonly CoordinatorRecord[]): Promise<bigint> {
-    const batch = buildCoordinatorBatch(records, this.scheduler.nowMs());
-    const previous = this.appendChains.get(partition) ?? Promise.resolve();
-    const append = previous.then(
-      () => this.log.append(partition, batch),
-      () => this.log.append(partition, batch),
-    );
-    const settled = append.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.appendChains.set(partition, settled);
-    void settled.then(() => {
-      if (this.appendChains.get(partition) === settled) this.appendChains.delete(partition);
-    });
-    return append;
-  }
 }
 
 interface JoinParams {
@@ -1281,12 +955,6 @@ interface JoinParams {
   sessionTimeoutMs: number;
   protocolType: string;
   protocols: MemberProtocol[];
-}
-
-interface PendingCommit {
-  topic: string;
-  partition: number;
-  value: OffsetAndMetadata;
 }
 
 /** JoinGroup protocols are a keyed collection in Kafka's schema: a repeated name counts once (first wins). */
@@ -1314,49 +982,4 @@ function joinResponse(result: JoinResult, apiVersion: number): JoinGroupResponse
     memberId: result.memberId,
     members: result.members,
   };
-}
-
-function errorCodeOf(error: unknown): number {
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
-    return (error as { code: number }).code;
-  }
-  return ErrorCode.UNKNOWN_SERVER_ERROR;
-}
-
-/** How Kafka's storeOffsets reports a failed append of offset commits. */
-export function commitAppendError(error: unknown): ErrorCode {
-  const code = errorCodeOf(error);
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-    default:
-      return code;
-  }
-}
-
-/** How Kafka's storeGroup reports a failed append of a group record. */
-export function groupAppendError(error: unknown): ErrorCode {
-  const code = errorCodeOf(error);
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.REBALANCE_IN_PROGRESS;
-    default:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-  }
 }

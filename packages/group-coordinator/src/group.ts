@@ -1,4 +1,4 @@
-import { Reader, decodeConsumerProtocolSubscription } from '@tributary/protocol';
+import { ErrorCode, Reader, decodeConsumerProtocolSubscription } from '@tributary/protocol';
 import { GroupState, IllegalGroupTransitionError, isValidTransition } from './group-state';
 import { GroupMember, JoinResult, MemberProtocol, SyncResult } from './member';
 import { CommitRecord, OffsetAndMetadata, TopicPartition, partitionKey } from './offsets';
@@ -121,6 +121,19 @@ export class ClassicGroup {
     if (groupInstanceId === null) return false;
     const current = this.staticMembers.get(groupInstanceId);
     return current !== undefined && current !== memberId;
+  }
+
+  /**
+   * Kafka's validateCurrentMember: an instance id, when given, must be held by this member id (else the caller
+   * is a fenced duplicate), and the member must exist.
+   */
+  validateCurrentMember(memberId: string, groupInstanceId: string | null): ErrorCode | undefined {
+    if (groupInstanceId !== null) {
+      const current = this.staticMembers.get(groupInstanceId);
+      if (current === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (current !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
+    }
+    return this.members.has(memberId) ? undefined : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
   /**

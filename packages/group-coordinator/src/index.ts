@@ -11,4 +11,7 @@ export * from './coordinator-log';
 export { PartitionReplayer } from './loader';
 export type { ReplayedPartition } from './loader';
 export * from './group-coordinator';
+export { CoordinatorWriter, commitAppendError, groupAppendError, groupMetadataRecord } from './coordinator-writer';
+export { GroupOffsets } from './group-offsets';
+export type { GroupApi, OffsetContext } from './group-offsets';
 export * from './find-coordinator';

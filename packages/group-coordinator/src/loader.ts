@@ -1,4 +1,7 @@
 import { ControlRecordType, GroupMetadataValue, RecordBatch, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
+import { ClassicGroup } from './group';
+import { GroupState } from './group-state';
+import { GroupMember } from './member';
 import { decodeCoordinatorRecord } from './records';
 import { CommitRecord, partitionKey } from './offsets';
 
@@ -132,6 +135,35 @@ export class PartitionReplayer {
       if (current === undefined || current.offset < record.offset) this.latest.set(id, record);
     }
   }
+}
+
+/** Rebuilds a group from its last group record: Stable with its members, or Empty when it had none. */
+export function groupFromRecord(groupId: string, partition: number, value: GroupMetadataValue, nowMs: number): ClassicGroup {
+  const state = value.members.length === 0 ? GroupState.Empty : GroupState.Stable;
+  const group = new ClassicGroup(groupId, partition, state, nowMs);
+  group.generationId = value.generation;
+  group.protocolType = value.protocolType === '' ? null : value.protocolType;
+  group.protocolName = value.protocol;
+  group.leaderId = value.leader;
+  group.currentStateTimestampMs = value.currentStateTimestamp === -1n ? null : Number(value.currentStateTimestamp);
+  const protocol = value.protocol ?? '';
+  for (const m of value.members) {
+    const member = new GroupMember(
+      m.memberId,
+      m.groupInstanceId,
+      m.clientId,
+      m.clientHost,
+      m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
+      m.sessionTimeout,
+      value.protocolType,
+      // Copies: the decoded bytes are views of the read buffer, which must not stay pinned for the group's life.
+      [{ name: protocol, metadata: Buffer.from(m.subscription) }],
+    );
+    member.assignment = Buffer.from(m.assignment);
+    group.add(member);
+  }
+  group.subscribedTopics = group.computeSubscribedTopics();
+  return group;
 }
 
 /**

@@ -1,0 +1,112 @@
+import { ErrorCode, GroupMetadataValue } from '@tributary/protocol';
+import { CoordinatorLog } from './coordinator-log';
+import { ClassicGroup } from './group';
+import { CoordinatorRecord, buildCoordinatorBatch, groupMetadataKey, groupMetadataValue } from './records';
+import { Clock } from './scheduler';
+
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Appends coordinator records to `__consumer_offsets`. Appends to one partition are chained, so records land in
+ * the order the state changes behind them happened even if the log would run two appends concurrently.
+ */
+export class CoordinatorWriter {
+  private readonly chains = new Map<number, Promise<unknown>>();
+
+  constructor(
+    private readonly log: CoordinatorLog,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Appends one batch of `records` (CreateTime now); resolves with the base offset the log gave it. */
+  append(partition: number, records: readonly CoordinatorRecord[]): Promise<bigint> {
+    const batch = buildCoordinatorBatch(records, this.clock.nowMs());
+    const previous = this.chains.get(partition) ?? Promise.resolve();
+    const append = previous.then(() => this.log.append(partition, batch));
+    const settled = append.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.chains.set(partition, settled);
+    void settled.then(() => {
+      if (this.chains.get(partition) === settled) this.chains.delete(partition);
+    });
+    return append;
+  }
+
+  /** Writes the group record (Kafka's storeGroup) and calls `then` with the outcome, mapped as Kafka maps it. */
+  storeGroup(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>, then: (error: ErrorCode) => void): void {
+    const record = { key: groupMetadataKey(group.groupId), value: groupMetadataValue(groupMetadataRecord(group, assignment)) };
+    this.append(group.partition, [record]).then(
+      () => then(ErrorCode.NONE),
+      (error: unknown) => then(groupAppendError(error)),
+    );
+  }
+}
+
+/** The group record as Kafka writes it: every member with its metadata for the chosen protocol and its assignment. */
+export function groupMetadataRecord(group: ClassicGroup, assignment: ReadonlyMap<string, Buffer>): GroupMetadataValue {
+  const protocol = group.protocolName;
+  return {
+    protocolType: group.protocolType ?? '',
+    generation: group.generationId,
+    protocol,
+    leader: group.leaderId,
+    currentStateTimestamp: BigInt(group.currentStateTimestampMs ?? -1),
+    members: [...group.members.values()].map((member) => ({
+      memberId: member.memberId,
+      groupInstanceId: member.groupInstanceId,
+      clientId: member.clientId,
+      clientHost: member.clientHost,
+      rebalanceTimeout: member.rebalanceTimeoutMs,
+      sessionTimeout: member.sessionTimeoutMs,
+      subscription: member.metadata(protocol ?? ''),
+      assignment: assignment.get(member.memberId) ?? EMPTY,
+    })),
+  };
+}
+
+function errorCodeOf(error: unknown): number {
+  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
+    return (error as { code: number }).code;
+  }
+  return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/** How Kafka's storeOffsets reports a failed append of offset commits. */
+export function commitAppendError(error: unknown): ErrorCode {
+  const code = errorCodeOf(error);
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return code;
+  }
+}
+
+/** How Kafka's storeGroup reports a failed append of a group record. */
+export function groupAppendError(error: unknown): ErrorCode {
+  const code = errorCodeOf(error);
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.REBALANCE_IN_PROGRESS;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+  }
+}
