@@ -1,15 +1,5 @@
-import {
-  BATCH_HEADER_SIZE,
-  BatchField,
-  CorruptRecordError,
-  LOG_OVERHEAD,
-  TimestampType,
-  decodeBatchRecords,
-  isBatchCrcValid,
-  setBaseOffset,
-  setPartitionLeaderEpoch,
-  updateBatchCrc,
-} from '@tributary/protocol';
+import * as protocol from '@tributary/protocol';
+import { CorruptRecordError, TimestampType } from '@tributary/protocol';
 import type { LogConfig } from '../config';
 import {
   InvalidRecordError,
@@ -28,6 +18,11 @@ export enum AppendOrigin {
   /** A follower appending the leader's batches with their offsets. */
   Replication = 'replication',
 }
+
+// Taken once from the protocol package: its re-exports are property getters, and these run for every batch.
+const { BATCH_HEADER_SIZE, BatchField, LOG_OVERHEAD, decodeBatchRecords, isBatchCrcValid, setBaseOffset, setPartitionLeaderEpoch, updateBatchCrc } =
+  protocol;
+const { MAGIC, BATCH_LENGTH, LAST_OFFSET_DELTA, RECORDS_COUNT, ATTRIBUTES, BASE_OFFSET, MAX_TIMESTAMP, BASE_TIMESTAMP } = BatchField;
 
 const TIMESTAMP_TYPE_BIT = 0x08;
 const CONTROL_BIT = 0x20;
@@ -84,11 +79,11 @@ export function validateAndAssignOffsets(
     if (records.length - at < BATCH_HEADER_SIZE) {
       throw new CorruptRecordError(`record set ends with ${records.length - at} bytes, less than a batch header`);
     }
-    const magic = records.readInt8(at + BatchField.MAGIC);
+    const magic = records.readInt8(at + MAGIC);
     if (magic !== 2) {
       throw new UnsupportedForMessageFormatError(`batch at byte ${at} has magic ${magic}; storage holds only magic 2`);
     }
-    const size = records.readInt32BE(at + BatchField.BATCH_LENGTH) + LOG_OVERHEAD;
+    const size = records.readInt32BE(at + BATCH_LENGTH) + LOG_OVERHEAD;
     if (size < BATCH_HEADER_SIZE || at + size > records.length) {
       throw new CorruptRecordError(`batch at byte ${at} claims ${size} bytes, but ${records.length - at} remain`);
     }
@@ -97,9 +92,9 @@ export function validateAndAssignOffsets(
     }
     const batch = records.subarray(at, at + size);
     if (!isBatchCrcValid(batch)) throw new CorruptRecordError(`batch at byte ${at} fails its CRC-32C check`);
-    const lastOffsetDelta = batch.readInt32BE(BatchField.LAST_OFFSET_DELTA);
-    const recordsCount = batch.readInt32BE(BatchField.RECORDS_COUNT);
-    const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
+    const lastOffsetDelta = batch.readInt32BE(LAST_OFFSET_DELTA);
+    const recordsCount = batch.readInt32BE(RECORDS_COUNT);
+    const attributes = batch.readInt16BE(ATTRIBUTES);
     if (lastOffsetDelta < 0) throw new InvalidRecordError(`batch at byte ${at} has a negative lastOffsetDelta`);
     if (options.origin !== AppendOrigin.Replication) {
       if (recordsCount !== lastOffsetDelta + 1) {
@@ -120,7 +115,7 @@ export function validateAndAssignOffsets(
     if (options.assignOffsets) {
       setBaseOffset(batch, next);
     } else {
-      const base = batch.readBigInt64BE(BatchField.BASE_OFFSET);
+      const base = batch.readBigInt64BE(BASE_OFFSET);
       if (base < next) throw new InvalidRecordError(`batch offset ${base} is below the next expected offset ${next}`);
       next = base;
     }
@@ -128,15 +123,15 @@ export function validateAndAssignOffsets(
       setPartitionLeaderEpoch(batch, options.leaderEpoch);
     }
 
-    let batchMaxTimestamp = Number(batch.readBigInt64BE(BatchField.MAX_TIMESTAMP));
+    let batchMaxTimestamp = Number(batch.readBigInt64BE(MAX_TIMESTAMP));
     if (options.origin !== AppendOrigin.Replication) {
       if (timestampType === TimestampType.LogAppendTime) {
-        batch.writeInt16BE(attributes | TIMESTAMP_TYPE_BIT, BatchField.ATTRIBUTES);
-        batch.writeBigInt64BE(BigInt(options.nowMs), BatchField.MAX_TIMESTAMP);
+        batch.writeInt16BE(attributes | TIMESTAMP_TYPE_BIT, ATTRIBUTES);
+        batch.writeBigInt64BE(BigInt(options.nowMs), MAX_TIMESTAMP);
         updateBatchCrc(batch);
         batchMaxTimestamp = options.nowMs;
       } else {
-        checkCreateTime(Number(batch.readBigInt64BE(BatchField.BASE_TIMESTAMP)), batchMaxTimestamp, config, options.nowMs);
+        checkCreateTime(Number(batch.readBigInt64BE(BASE_TIMESTAMP)), batchMaxTimestamp, config, options.nowMs);
       }
     }
 
@@ -156,7 +151,7 @@ export function validateAndAssignOffsets(
       baseOffset,
       lastOffset,
       maxTimestamp: batchMaxTimestamp,
-      firstTimestamp: Number(batch.readBigInt64BE(BatchField.BASE_TIMESTAMP)),
+      firstTimestamp: Number(batch.readBigInt64BE(BASE_TIMESTAMP)),
     });
     recordCount += lastOffsetDelta + 1;
     previousLast = lastOffset;

@@ -1,4 +1,4 @@
-import { BATCH_HEADER_SIZE, BatchField, LOG_OVERHEAD, MAGIC_PREFIX_SIZE, isBatchCrcValid } from '@tributary/protocol';
+import * as protocol from '@tributary/protocol';
 import * as zlib from 'zlib';
 import type { FileHandle } from '../fs/file-system';
 import { readAt } from '../fs/file-system';
@@ -22,6 +22,10 @@ export interface BatchInfo {
   firstTimestamp: number;
 }
 
+// Taken once from the protocol package: its re-exports are property getters, and these run for every batch.
+const { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_PREFIX_SIZE, isBatchCrcValid } = protocol;
+const { BATCH_LENGTH, MAGIC, LAST_OFFSET_DELTA, MAX_TIMESTAMP, BASE_TIMESTAMP } = protocol.BatchField;
+
 const LEGACY_V0_HEADER = LOG_OVERHEAD + 4 + 1 + 1 + 4 + 4;
 const LEGACY_V1_HEADER = LEGACY_V0_HEADER + 8;
 
@@ -31,14 +35,14 @@ const LEGACY_V1_HEADER = LEGACY_V0_HEADER + 8;
  */
 export function batchInfoAt(buffer: Buffer, at: number, position = at): BatchInfo | undefined {
   if (buffer.length - at < MAGIC_PREFIX_SIZE) return undefined;
-  const length = buffer.readInt32BE(at + BatchField.BATCH_LENGTH);
-  const magic = buffer.readInt8(at + BatchField.MAGIC);
+  const length = buffer.readInt32BE(at + BATCH_LENGTH);
+  const magic = buffer.readInt8(at + MAGIC);
   const offset = buffer.readBigInt64BE(at);
   if (offset < 0n) return undefined;
   if (magic === 2) {
     if (length < BATCH_HEADER_SIZE - LOG_OVERHEAD) return undefined;
     if (buffer.length - at < BATCH_HEADER_SIZE) return undefined;
-    const lastOffsetDelta = buffer.readInt32BE(at + BatchField.LAST_OFFSET_DELTA);
+    const lastOffsetDelta = buffer.readInt32BE(at + LAST_OFFSET_DELTA);
     if (lastOffsetDelta < 0) return undefined;
     return {
       position,
@@ -46,8 +50,8 @@ export function batchInfoAt(buffer: Buffer, at: number, position = at): BatchInf
       magic,
       baseOffset: offset,
       lastOffset: offset + BigInt(lastOffsetDelta),
-      maxTimestamp: Number(buffer.readBigInt64BE(at + BatchField.MAX_TIMESTAMP)),
-      firstTimestamp: Number(buffer.readBigInt64BE(at + BatchField.BASE_TIMESTAMP)),
+      maxTimestamp: Number(buffer.readBigInt64BE(at + MAX_TIMESTAMP)),
+      firstTimestamp: Number(buffer.readBigInt64BE(at + BASE_TIMESTAMP)),
     };
   }
   if (magic === 0 || magic === 1) {
