@@ -330,6 +330,7 @@ describe('PartitionLog truncation, isolation and reopen', () => {
     expect(committed.records.length).toBe(batchOf(1).length);
     expect(committed.lastStableOffset).toBe(1n);
     expect(log.read(3n, 100).records.length).toBe(0);
+    expect(log.read(0n, 1 << 20, { isolation: FetchIsolation.LogEnd, maxOffset: 2n }).records.length).toBe(2 * batchOf(1).length);
   });
 
   it('reopens after a clean close with the same offsets, indexes and data', () => {

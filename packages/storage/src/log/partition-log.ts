@@ -86,6 +86,8 @@ export interface AppendResult {
 
 export interface ReadOptions {
   isolation?: FetchIsolation;
+  /** Read no batch whose last offset is at or above this (in addition to the isolation bound). */
+  maxOffset?: bigint;
   /** Return at least one whole batch even when it is larger than maxBytes (KIP-74); default true. */
   minOneBatch?: boolean;
 }
@@ -272,12 +274,13 @@ export class PartitionLog {
   read(offset: bigint, maxBytes: number, options: ReadOptions = {}): ReadResult {
     this.checkUsable();
     const isolation = options.isolation ?? FetchIsolation.HighWatermark;
-    const upperBound =
+    const isolationBound =
       isolation === FetchIsolation.LogEnd
         ? this.logEndOffset
         : isolation === FetchIsolation.HighWatermark
           ? this._highWatermark
           : this.lastStableOffset;
+    const upperBound = options.maxOffset !== undefined && options.maxOffset < isolationBound ? options.maxOffset : isolationBound;
     const base: ReadResult = {
       records: Buffer.alloc(0),
       firstBatchOffset: undefined,
