@@ -166,6 +166,13 @@ describe('PartitionLog append validation', () => {
     expect(() => log.append(batchOf(1, { spec: { baseOffset: 5n } }), { assignOffsets: false, origin: AppendOrigin.Replication })).toThrow(
       InvalidRecordError,
     );
+    // The leader's epochs travel in its batches; the follower's epoch cache learns them from there.
+    const fromLeader = Buffer.concat([batchOf(1, { spec: { baseOffset: 12n, partitionLeaderEpoch: 4 } }), batchOf(1, { spec: { baseOffset: 13n, partitionLeaderEpoch: 6 } })]);
+    log.append(fromLeader, { assignOffsets: false, origin: AppendOrigin.Replication });
+    expect(log.leaderEpochCache.all).toEqual([
+      { epoch: 4, startOffset: 12n },
+      { epoch: 6, startOffset: 13n },
+    ]);
   });
 });
 

@@ -24,6 +24,8 @@ import { LeaderEpochCache } from './leader-epoch-cache';
 import { LogSegment } from './segment';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+/** Byte position of partitionLeaderEpoch in a v2 batch (protocol's BatchField.PARTITION_LEADER_EPOCH). */
+const PARTITION_LEADER_EPOCH = 12;
 
 /** ListOffsets' special timestamps. */
 export const EARLIEST_TIMESTAMP = -2n;
@@ -247,7 +249,15 @@ export class PartitionLog {
       // Followers of a compacted leader may skip offsets; a segment simply continues above the gap.
       const segment = this.maybeRoll(records.length, validated.lastOffset, validated.maxTimestamp, nowMs);
       segment.append(records, validated.batches, nowMs);
-      if (options.leaderEpoch !== undefined) this.leaderEpochCache.assign(options.leaderEpoch, validated.firstOffset);
+      if (options.origin === AppendOrigin.Replication) {
+        // A follower learns the epochs from the leader's batches, as Kafka does for replicated appends.
+        for (const batch of validated.batches) {
+          const epoch = records.readInt32BE(batch.position + PARTITION_LEADER_EPOCH);
+          if (epoch >= 0) this.leaderEpochCache.assign(epoch, batch.baseOffset);
+        }
+      } else if (options.leaderEpoch !== undefined) {
+        this.leaderEpochCache.assign(options.leaderEpoch, validated.firstOffset);
+      }
     } catch (cause) {
       throw this.fail(storageError('append to', this.name, cause));
     }
