@@ -208,6 +208,11 @@ describe('PartitionLog indexes and lookups', () => {
     expect(log.offsetForTimestamp(LATEST_TIMESTAMP)?.offset).toBe(100n);
     expect(log.offsetForTimestamp(MAX_TIMESTAMP)).toEqual({ timestamp: 1194n, offset: 99n, leaderEpoch: undefined });
     expect(log.activeSegment.timeIndex.entries).toBeGreaterThan(3);
+    // After DeleteRecords inside batch 5 (offsets 25..29), its records below the new start no longer count.
+    log.deleteRecordsBefore(28n);
+    expect(log.offsetForTimestamp(1050n)).toEqual({ timestamp: 1053n, offset: 28n, leaderEpoch: undefined });
+    log.deleteRecordsBefore(30n);
+    expect(log.offsetForTimestamp(1050n)).toEqual({ timestamp: 1060n, offset: 30n, leaderEpoch: undefined });
   });
 });
 

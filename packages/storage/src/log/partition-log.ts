@@ -403,11 +403,16 @@ export class PartitionLog {
     const target = Number(timestamp);
     for (const segment of this.segments) {
       if (segment.nextOffset <= this._logStartOffset || segment.maxTimestamp < target) continue;
-      const batch = segment.findBatchByTimestamp(target, this._logStartOffset);
-      if (!batch) continue;
-      const bytes = segment.readBatch(batch);
-      const exact = firstRecordAtOrAfter(bytes, timestamp, this._logStartOffset);
-      if (exact) return exact;
+      // A batch whose max timestamp qualifies may still hold no such record at or above the log start (it
+      // straddles the start); then the search goes on from the batch after it.
+      let from = this._logStartOffset;
+      for (;;) {
+        const batch = segment.findBatchByTimestamp(target, from);
+        if (!batch) break;
+        const exact = firstRecordAtOrAfter(segment.readBatch(batch), timestamp, this._logStartOffset);
+        if (exact) return exact;
+        from = batch.lastOffset + 1n;
+      }
     }
     return undefined;
   }
