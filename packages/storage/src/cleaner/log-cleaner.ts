@@ -179,13 +179,20 @@ export class LogCleaner {
       const cleaned = LogSegment.create(log.segmentOptions(group[0].baseOffset, nowMs, CLEANED_SUFFIX));
       try {
         for (const segment of group) {
-          await this.forEachBatch(segment, stats, (info, bytes) => {
-            const kept = this.retain(bytes, info, { offsetMap, aborted, nowMs, deleteRetentionMs: log.config.deleteRetentionMs, lastBatchOfProducer, stats });
-            if (kept) {
-              cleaned.append(kept, [{ ...info, position: 0, size: kept.length }], nowMs);
-              stats.bytesWritten += kept.length;
-            }
-          });
+          await this.forEachBatch(
+            segment,
+            stats,
+            (info, bytes) => {
+              const kept = this.retain(bytes, info, { offsetMap, aborted, nowMs, deleteRetentionMs: log.config.deleteRetentionMs, lastBatchOfProducer, stats });
+              if (kept) {
+                cleaned.append(kept, [{ ...info, position: 0, size: kept.length }], nowMs);
+                stats.bytesWritten += kept.length;
+              }
+            },
+            // fsync what was written so far at each pause: the final flush before the swap then has little left
+            // to do, instead of stalling the event loop on a whole segment's worth of dirty pages.
+            () => cleaned.flush(),
+          );
           for (const txn of segment.txnIndex.all) cleaned.txnIndex.append(txn);
         }
         cleaned.onBecomeInactive();
@@ -275,7 +282,12 @@ export class LogCleaner {
     return rebuild(header, kept, horizon === undefined ? undefined : Number(horizon));
   }
 
-  private async forEachBatch(segment: LogSegment, stats: CleanStats, visit: (info: BatchInfo, bytes: Buffer) => void): Promise<void> {
+  private async forEachBatch(
+    segment: LogSegment,
+    stats: CleanStats,
+    visit: (info: BatchInfo, bytes: Buffer) => void,
+    beforeYield?: () => void,
+  ): Promise<void> {
     let position = 0;
     let sinceYield = 0;
     while (position < segment.size) {
@@ -287,6 +299,7 @@ export class LogCleaner {
       position = next;
       if (sinceYield >= this.yieldEveryBytes) {
         sinceYield = 0;
+        beforeYield?.();
         await new Promise<void>((resolve) => setImmediate(resolve));
       }
     }
