@@ -190,6 +190,33 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     });
   });
 
+  test('dynamic broker configs: the same refusals, the same acceptances, then the same DescribeConfigs', async () => {
+    const alter = (resourceName: string, configs: { name: string; configOperation: number; value: string | null }[]) =>
+      expectSame(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 4, resourceName, configs }], validateOnly: false });
+    await alter('1', [{ name: 'num.partitions', configOperation: 0, value: '3' }]);
+    await alter('1', [{ name: 'log.retention.hours', configOperation: 0, value: '5' }]);
+    await alter('1', [{ name: 'log.retention.ms', configOperation: 0, value: 'abc' }]);
+    await alter('7', [{ name: 'log.retention.ms', configOperation: 0, value: '1' }]);
+    await alter('', [{ name: 'log.retention.ms', configOperation: 0, value: '200000' }]);
+    await alter('1', [{ name: 'message.max.bytes', configOperation: 0, value: '3000000' }]);
+    const describe = {
+      resources: [
+        { resourceType: 4, resourceName: '1', configurationKeys: ['log.retention.ms', 'log.retention.hours', 'message.max.bytes', 'num.partitions'] },
+        { resourceType: 4, resourceName: '', configurationKeys: null },
+        { resourceType: 2, resourceName: 'auto', configurationKeys: ['retention.ms', 'max.message.bytes', 'segment.ms'] },
+      ],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    };
+    // Kafka applies dynamic configs when ZooKeeper notifies it, a moment after it acknowledged them.
+    for (let attempt = 0; ; attempt++) {
+      const [fromKafka, fromTributary] = await both(ApiKey.DescribeConfigs, 4, describe);
+      if (JSON.stringify(fromKafka) === JSON.stringify(fromTributary)) break;
+      if (attempt === 50) expect(fromTributary).toEqual(fromKafka);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }, 60_000);
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

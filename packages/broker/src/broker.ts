@@ -61,7 +61,10 @@ export class Broker {
         if (!metadata) throw new Error('metadata is not open yet');
         return metadata;
       },
-      config,
+      // The effective configuration, with dynamic broker configs, once the metadata is open.
+      get config(): BrokerConfig {
+        return metadata ? metadata.brokerConfig() : config;
+      },
       clock,
       logger,
       apiVersions: () => registry.servedApis(),

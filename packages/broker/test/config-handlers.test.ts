@@ -117,8 +117,8 @@ describe('AlterConfigs and IncrementalAlterConfigs', () => {
     expect(await alter([{ name: 'segment.bytes', value: '1' }])).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Invalid value 1 for configuration segment.bytes: Value must be at least 14' });
     expect(await alter([{ name: 'retention.ms', value: null }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
     expect(overrides()).toEqual({ 'retention.ms': '5000' });
-    const broker = await h.call(ApiKey.AlterConfigs, 0, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [] }], validateOnly: false });
-    expect(broker.responses[0].errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    const broker = await h.call(ApiKey.AlterConfigs, 0, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'num.partitions', value: '3' }] }], validateOnly: false });
+    expect(broker.responses[0]).toEqual({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Cannot update these configs dynamically: Set(num.partitions)', resourceType: BROKER, resourceName: '1' });
   });
 
   test('IncrementalAlterConfigs: set, delete, append and subtract lists, with Kafka errors', async () => {
@@ -138,5 +138,60 @@ describe('AlterConfigs and IncrementalAlterConfigs', () => {
     expect(await alter([{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 1, value: null }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
     const missing = await h.call(ApiKey.IncrementalAlterConfigs, 0, { resources: [{ resourceType: TOPIC, resourceName: 'nope', configs: [] }], validateOnly: false });
     expect(missing.responses[0].errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  });
+});
+
+describe('dynamic broker configs', () => {
+  const incremental = (resourceName: string, configs: { name: string; configOperation: number; value: string | null }[]) =>
+    h.call(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: BROKER, resourceName, configs }], validateOnly: false }).then((r) => r.responses[0]);
+  const describeKeys = (resourceType: number, resourceName: string, keys: string[] | null) =>
+    h
+      .call(ApiKey.DescribeConfigs, 4, { resources: [{ resourceType, resourceName, configurationKeys: keys }], includeSynonyms: true, includeDocumentation: false })
+      .then((r) => r.results[0].configs.map(({ name, value, configSource, synonyms }) => ({ name, value, configSource, synonyms })));
+
+  test('per-broker and cluster-default layers, their sources and synonyms, inherited by topics', async () => {
+    await withTopic({ 'message.max.bytes': '2000000' });
+    expect(await incremental('', [{ name: 'log.retention.ms', configOperation: 0, value: '200000' }])).toEqual({ errorCode: 0, errorMessage: null, resourceType: BROKER, resourceName: '' });
+    expect(await incremental('1', [{ name: 'message.max.bytes', configOperation: 0, value: '3000000' }])).toMatchObject({ errorCode: 0 });
+    expect(await describeKeys(BROKER, '1', ['log.retention.ms', 'message.max.bytes'])).toEqual([
+      { name: 'log.retention.ms', value: '200000', configSource: 3, synonyms: [{ name: 'log.retention.ms', value: '200000', source: 3 }, { name: 'log.retention.hours', value: '168', source: 5 }] },
+      {
+        name: 'message.max.bytes',
+        value: '3000000',
+        configSource: 2,
+        synonyms: [
+          { name: 'message.max.bytes', value: '3000000', source: 2 },
+          { name: 'message.max.bytes', value: '2000000', source: 4 },
+          { name: 'message.max.bytes', value: '1048588', source: 5 },
+        ],
+      },
+    ]);
+    expect(await describeKeys(BROKER, '', null)).toEqual([{ name: 'log.retention.ms', value: '200000', configSource: 3, synonyms: [{ name: 'log.retention.ms', value: '200000', source: 3 }] }]);
+    expect(await describeKeys(2, 't', ['retention.ms', 'max.message.bytes'])).toEqual([
+      { name: 'max.message.bytes', value: '3000000', configSource: 2, synonyms: expect.arrayContaining([{ name: 'message.max.bytes', value: '3000000', source: 2 }]) },
+      { name: 'retention.ms', value: '200000', configSource: 3, synonyms: [{ name: 'log.retention.ms', value: '200000', source: 3 }, { name: 'log.retention.hours', value: '168', source: 5 }] },
+    ]);
+    // Deleting the per-broker value falls back to the static one.
+    expect(await incremental('1', [{ name: 'message.max.bytes', configOperation: 1, value: null }])).toMatchObject({ errorCode: 0 });
+    expect(h.metadata.brokerConfig().int('message.max.bytes')).toBe(2000000);
+    expect(h.metadata.dynamicBrokerConfigs(null)).toEqual(new Map([['log.retention.ms', '200000']]));
+  });
+
+  test("Kafka's refusals: keys that are not dynamic, bad values, another broker's id", async () => {
+    await withTopic();
+    expect(await incremental('1', [{ name: 'log.retention.hours', configOperation: 0, value: '5' }])).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs dynamically: Set(log.retention.hours)',
+    });
+    expect(await incremental('1', [{ name: 'log.retention.ms', configOperation: 0, value: 'abc' }])).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Invalid value abc for configuration log.retention.ms: Not a number of type LONG',
+    });
+    expect(await incremental('7', [{ name: 'log.retention.ms', configOperation: 0, value: '1' }])).toMatchObject({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Unexpected broker id, expected 1, but received 7',
+    });
+    // Kafka accepts keys it does not know (plug-ins read their own).
+    expect(await incremental('1', [{ name: 'my.plugin.setting', configOperation: 0, value: 'x' }])).toMatchObject({ errorCode: 0 });
   });
 });

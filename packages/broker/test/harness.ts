@@ -34,7 +34,9 @@ export async function openHarness(config: Record<string, string> = {}): Promise<
   const registry = new HandlerRegistry(ALL_HANDLERS);
   const services: BrokerServices = {
     metadata,
-    config: metadata.brokerConfig(),
+    get config() {
+      return metadata.brokerConfig();
+    },
     clock: { nowMs: () => 1_700_000_000_000 },
     logger: silentLogger,
     apiVersions: () => registry.servedApis(),

@@ -45,8 +45,15 @@ export interface ClusterMetadata {
   /** The active controller, or -1 when none is known. */
   controllerId(): BrokerId;
   brokers(): readonly BrokerInfo[];
-  /** The configuration of the local broker. */
+  /** The effective configuration of the local broker: its static configs under its dynamic ones. */
   brokerConfig(): BrokerConfig;
+  /** The dynamic configs of the local broker (its id), or the cluster-wide dynamic defaults (null). */
+  dynamicBrokerConfigs(brokerId: BrokerId | null): ReadonlyMap<string, string>;
+  /**
+   * Replaces the dynamic configs of the local broker (its id) or the cluster-wide defaults (null), after
+   * checking them as Kafka does (checkDynamicBrokerConfigs).
+   */
+  setBrokerConfigs(brokerId: BrokerId | null, configs: ReadonlyMap<string, string>, options: { validateOnly: boolean }): Promise<MetadataOutcome>;
 
   topics(): readonly TopicMetadata[];
   topic(name: string): TopicMetadata | undefined;

@@ -7,6 +7,7 @@ export * from './config/config-source';
 export * from './config/broker-configs';
 export * from './config/broker-config';
 export * from './config/topic-configs';
+export * from './config/dynamic-broker-configs';
 export * from './config/java-properties';
 export * from './config/listeners';
 export { openStandaloneMetadata, StandaloneMetadataOptions, METADATA_SNAPSHOT } from './standalone/standalone-metadata';

@@ -40,6 +40,19 @@ describe('BrokerConfig', () => {
     expect((error as InvalidConfigError).code).toBe(40);
   });
 
+  test('a dynamic key hides the static values of its synonym group, as Kafka merges the layers', () => {
+    const config = BrokerConfig.of({ 'log.retention.hours': '72', 'message.max.bytes': '2000000' }).withDynamic(new Map([['message.max.bytes', '3000000']]), new Map([['log.retention.ms', '1000']]));
+    expect(config.text('log.retention.ms')).toBe('1000');
+    // Hidden by the dynamic log.retention.ms: reads as its default again.
+    expect(config.text('log.retention.hours')).toBe('168');
+    expect(config.int('message.max.bytes')).toBe(3000000);
+    expect(config.synonyms(['log.retention.ms', 'log.retention.minutes', 'log.retention.hours'], 'log.retention.hours')).toEqual([
+      { name: 'log.retention.hours', value: '72', source: ConfigSource.StaticBrokerConfig },
+      { name: 'log.retention.hours', value: '168', source: ConfigSource.DefaultConfig },
+    ]);
+    expect(config.text('log.flush.interval.messages')).toBe('9223372036854775807');
+  });
+
   test("Kafka's own sample server.properties keys are all known", () => {
     const sample = {
       'broker.id': '0',
@@ -80,7 +93,11 @@ describe('topic configs', () => {
       name: 'segment.ms',
       value: '5000',
       source: ConfigSource.StaticBrokerConfig,
-      synonyms: [{ name: 'log.roll.ms', value: '5000', source: ConfigSource.StaticBrokerConfig }],
+      // Once the primary key has an entry, the rest of the group follows it, defaults included.
+      synonyms: [
+        { name: 'log.roll.ms', value: '5000', source: ConfigSource.StaticBrokerConfig },
+        { name: 'log.roll.hours', value: '168', source: ConfigSource.DefaultConfig },
+      ],
     });
     expect(resolved.get('max.message.bytes')).toEqual({
       name: 'max.message.bytes',

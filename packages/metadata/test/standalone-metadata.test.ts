@@ -162,6 +162,29 @@ describe('standalone metadata', () => {
     await metadata.close();
   });
 
+  test('dynamic broker configs layer over the static ones, are checked as Kafka checks them, and survive a restart', async () => {
+    const dir = tempDir();
+    const metadata = await open(dir, { 'message.max.bytes': '2000000' });
+    const me = metadata.localBrokerId;
+    expect(await metadata.setBrokerConfigs(me, new Map([['message.max.bytes', '3000000']]), { validateOnly: false })).toEqual({ errorCode: 0, errorMessage: null });
+    expect(await metadata.setBrokerConfigs(null, new Map([['log.retention.ms', '1000']]), { validateOnly: false })).toEqual({ errorCode: 0, errorMessage: null });
+    expect(await metadata.setBrokerConfigs(null, new Map([['num.partitions', '3']]), { validateOnly: false })).toEqual({
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: 'Cannot update these configs dynamically: Set(num.partitions)',
+    });
+    expect(await metadata.setBrokerConfigs(null, new Map([['log.retention.ms', '5']]), { validateOnly: true })).toEqual({ errorCode: 0, errorMessage: null });
+    expect(metadata.brokerConfig().int('message.max.bytes')).toBe(3000000);
+    expect(metadata.brokerConfig().optionalNumber('log.retention.ms')).toBe(1000);
+    await metadata.close();
+    const reopened = await open(dir, { 'message.max.bytes': '2000000' });
+    expect(reopened.brokerConfig().int('message.max.bytes')).toBe(3000000);
+    expect(reopened.dynamicBrokerConfigs(null)).toEqual(new Map([['log.retention.ms', '1000']]));
+    // Clearing the broker's own layer falls back to the static value.
+    await reopened.setBrokerConfigs(me, new Map(), { validateOnly: false });
+    expect(reopened.brokerConfig().int('message.max.bytes')).toBe(2000000);
+    await reopened.close();
+  });
+
   test('a failed durable write fails the change with KAFKA_STORAGE_ERROR', async () => {
     const dir = tempDir();
     const metadata = await open(dir);

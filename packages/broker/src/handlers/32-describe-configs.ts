@@ -5,14 +5,15 @@
  * - TOPIC: every topic config with its effective value and source (topic override, static broker config,
  *   default); synonyms (v1+, when asked) list where else the value could come from; an unknown topic is
  *   UNKNOWN_TOPIC_OR_PARTITION, an illegal name INVALID_TOPIC_EXCEPTION;
- * - BROKER: this broker's id gives every broker config (passwords as null, sensitive); the empty name gives
- *   the cluster-wide dynamic defaults, of which a standalone broker has none; another id is INVALID_REQUEST;
+ * - BROKER: this broker's id gives every broker config with its effective value and source (dynamic for this
+ *   broker, dynamic cluster default, static, default; passwords as null, sensitive); the empty name gives the
+ *   cluster-wide dynamic defaults; another id is INVALID_REQUEST;
  * - configuration_keys limits the answer to those keys; v1+ report config_source, v3+
  *   config_type; documentation is null.
  * Difference from Kafka: BROKER_LOGGER and the other resource types are INVALID_REQUEST here.
  */
 import { ApiKey, DescribeConfigsResponse, ErrorCode } from '@tributary/protocol';
-import { ConfigResourceType, brokerResourceProblem, describeBrokerConfigs, describeTopicConfigs, findTopic } from './config-resources';
+import { ConfigResourceType, brokerResourceProblem, describeBrokerConfigs, describeDynamicDefaults, describeTopicConfigs, findTopic } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = DescribeConfigsResponse.DescribeConfigsResult;
@@ -37,8 +38,9 @@ export const describeConfigsHandler = defineHandler({
         case ConfigResourceType.Broker: {
           const problem = brokerResourceProblem(metadata, resource.resourceName);
           if (problem) return { ...base, ...problem, configs: [] };
-          // The empty name asks for the cluster-wide dynamic defaults; standalone keeps none.
-          const entries = resource.resourceName === '' ? [] : describeBrokerConfigs(config, includeSynonyms);
+          // The empty name asks for the cluster-wide dynamic defaults only.
+          const entries =
+            resource.resourceName === '' ? describeDynamicDefaults(metadata.dynamicBrokerConfigs(null), includeSynonyms) : describeBrokerConfigs(config, includeSynonyms);
           return { ...base, errorCode: ErrorCode.NONE, errorMessage: '', configs: only(entries) };
         }
         default:

@@ -3,12 +3,12 @@
  * overrides with the ones given.
  * Behaviour, as Kafka 3.9 answers: TOPIC resources are validated whole (INVALID_CONFIG for an unknown key or a
  * bad value, INVALID_REQUEST for a null value, UNKNOWN_TOPIC_OR_PARTITION for a missing topic) and applied
- * unless validate_only.
- * Difference from Kafka: dynamic BROKER configs are not supported yet; such resources get INVALID_REQUEST
- * saying so (Kafka would store them in ZooKeeper).
+ * unless validate_only. BROKER resources (this broker's id, or "" for the cluster-wide defaults) replace that
+ * entity's dynamic configs; only dynamic keys may be set (see checkDynamicBrokerConfigs).
+ * Difference from Kafka: dynamic password configs are refused (Kafka stores them encrypted).
  */
 import { ApiKey, AlterConfigsResponse, ErrorCode } from '@tributary/protocol';
-import { ConfigResourceType, brokerResourceProblem, findTopic } from './config-resources';
+import { ConfigResourceType, brokerEntity, brokerResourceProblem, findTopic } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = AlterConfigsResponse.AlterConfigsResourceResponse;
@@ -23,11 +23,23 @@ export const alterConfigsHandler = defineHandler({
     for (const resource of request.resources) {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       if (resource.resourceType === ConfigResourceType.Broker) {
-        const problem = brokerResourceProblem(metadata, resource.resourceName) ?? {
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: 'Tributary does not support dynamic broker configs yet; set them in server.properties',
-        };
-        responses.push({ ...base, ...problem });
+        const problem = brokerResourceProblem(metadata, resource.resourceName, true);
+        if (problem) {
+          responses.push({ ...base, ...problem });
+          continue;
+        }
+        const nullValue = resource.configs.find((config) => config.value === null);
+        if (nullValue) {
+          responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${nullValue.name}` });
+          continue;
+        }
+        const configs = new Map(resource.configs.map((config) => [config.name, config.value as string]));
+        const entity = brokerEntity(metadata, resource.resourceName);
+        const outcome = await metadata.setBrokerConfigs(entity, configs, { validateOnly: request.validateOnly });
+        if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
+          logger.info({ broker: resource.resourceName, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered dynamic broker configs');
+        }
+        responses.push({ ...base, ...outcome });
         continue;
       }
       if (resource.resourceType !== ConfigResourceType.Topic) {

@@ -1,14 +1,16 @@
 /**
  * IncrementalAlterConfigs (key 44), versions 0-1 (KIP-339).
- * Behaviour, as Kafka 3.9 answers, for TOPIC resources: each key is SET (0), DELETE (1, back to the default),
- * APPEND (2) or SUBTRACT (3) to/from a list (starting from the default when the topic has no override);
- * APPEND/SUBTRACT on a non-list key is INVALID_CONFIG; a key named twice in one resource is INVALID_REQUEST; the
- * result is validated whole (INVALID_CONFIG) and applied unless validate_only.
- * Difference from Kafka: dynamic BROKER configs are not supported yet (INVALID_REQUEST saying so).
+ * Behaviour, as Kafka 3.9 answers: each key is SET (0), DELETE (1, back to the default), APPEND (2) or
+ * SUBTRACT (3) to/from a list (starting from the current value); APPEND/SUBTRACT on a non-list key is
+ * INVALID_CONFIG; a key named twice in one resource is INVALID_REQUEST; the result is validated whole and
+ * applied unless validate_only. TOPIC resources change the topic's overrides (INVALID_CONFIG for bad ones);
+ * BROKER resources (this broker's id, or "" for the cluster-wide defaults) change dynamic broker configs, where
+ * only dynamic keys may be set (INVALID_REQUEST otherwise, see checkDynamicBrokerConfigs).
+ * Difference from Kafka: dynamic password configs are refused (Kafka stores them encrypted).
  */
 import { ApiKey, ErrorCode, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@tributary/protocol';
-import { ConfigType, TOPIC_CONFIGS, TopicMetadata } from '@tributary/metadata';
-import { ConfigResourceType, ResourceProblem, brokerResourceProblem, findTopic } from './config-resources';
+import { BROKER_CONFIGS, ConfigType, TOPIC_CONFIGS, configValueText } from '@tributary/metadata';
+import { ConfigResourceType, ResourceProblem, brokerEntity, brokerResourceProblem, findTopic } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse;
@@ -30,11 +32,25 @@ export const incrementalAlterConfigsHandler = defineHandler({
     for (const resource of request.resources) {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
       if (resource.resourceType === ConfigResourceType.Broker) {
-        const problem = brokerResourceProblem(metadata, resource.resourceName) ?? {
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: 'Tributary does not support dynamic broker configs yet; set them in server.properties',
-        };
-        responses.push({ ...base, ...problem });
+        const problem = brokerResourceProblem(metadata, resource.resourceName, true);
+        if (problem) {
+          responses.push({ ...base, ...problem });
+          continue;
+        }
+        const entity = brokerEntity(metadata, resource.resourceName);
+        const applied = applyOperations(metadata.dynamicBrokerConfigs(entity), resource.configs, (name) => {
+          const def = BROKER_CONFIGS.get(name);
+          return def && { type: def.type, current: configValueText(metadata.brokerConfig().value(name)) };
+        });
+        if ('errorCode' in applied) {
+          responses.push({ ...base, ...applied });
+          continue;
+        }
+        const outcome = await metadata.setBrokerConfigs(entity, applied, { validateOnly: request.validateOnly });
+        if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
+          logger.info({ broker: resource.resourceName, configs: Object.fromEntries(applied), clientId: context.clientId }, 'altered dynamic broker configs');
+        }
+        responses.push({ ...base, ...outcome });
         continue;
       }
       if (resource.resourceType !== ConfigResourceType.Topic) {
@@ -46,7 +62,10 @@ export const incrementalAlterConfigsHandler = defineHandler({
         responses.push({ ...base, ...found });
         continue;
       }
-      const applied = applyOperations(found, resource.configs);
+      const applied = applyOperations(found.configs, resource.configs, (name) => {
+        const def = TOPIC_CONFIGS.get(name);
+        return def && { type: def.type, current: def.defaultValue };
+      });
       if ('errorCode' in applied) {
         responses.push({ ...base, ...applied });
         continue;
@@ -61,13 +80,20 @@ export const incrementalAlterConfigsHandler = defineHandler({
   },
 });
 
-function applyOperations(topic: TopicMetadata, operations: readonly IncrementalAlterConfigsRequest.AlterableConfig[]): Map<string, string> | ResourceProblem {
+/** What a list operation needs to know of a key: its type, and its value when the entity does not set it. */
+type KeyInfo = (name: string) => { type: ConfigType; current: string | null } | undefined;
+
+function applyOperations(
+  current: ReadonlyMap<string, string>,
+  operations: readonly IncrementalAlterConfigsRequest.AlterableConfig[],
+  keyInfo: KeyInfo,
+): Map<string, string> | ResourceProblem {
   const names = operations.map((op) => op.name);
   const duplicates = names.filter((name, i) => names.indexOf(name) !== i);
   if (duplicates.length > 0) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys : ${[...new Set(duplicates)].join(',')}` };
-  const configs = new Map(topic.configs);
+  const configs = new Map(current);
   for (const op of operations) {
-    const def = TOPIC_CONFIGS.get(op.name);
+    const def = keyInfo(op.name);
     switch (op.configOperation) {
       case OpType.Set:
         if (op.value === null) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${op.name}` };
@@ -83,9 +109,9 @@ function applyOperations(topic: TopicMetadata, operations: readonly IncrementalA
           const verb = op.configOperation === OpType.Append ? 'append' : 'subtract';
           return { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: `Config value ${verb} is not allowed for config key: ${op.name}` };
         }
-        const current = (configs.get(op.name) ?? def.defaultValue ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
+        const before = (configs.get(op.name) ?? def.current ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
         const items = (op.value ?? '').split(',').map((item) => item.trim()).filter((item) => item !== '');
-        const next = op.configOperation === OpType.Append ? [...current, ...items.filter((item) => !current.includes(item))] : current.filter((item) => !items.includes(item));
+        const next = op.configOperation === OpType.Append ? [...before, ...items.filter((item) => !before.includes(item))] : before.filter((item) => !items.includes(item));
         configs.set(op.name, next.join(','));
         break;
       }

@@ -2,15 +2,17 @@
  * What DescribeConfigs and the two AlterConfigs APIs share: Kafka's resource types, config types as the
  * protocol numbers them, and how a topic's or this broker's configuration is described.
  */
-import { ErrorCode, DescribeConfigsResponse } from '@tributary/protocol';
+import { BrokerId, ErrorCode, DescribeConfigsResponse } from '@tributary/protocol';
 import {
+  BROKER_CONFIGS,
   BROKER_CONFIG_DEFS,
+  DYNAMIC_BROKER_KEYS,
+  brokerSynonymGroup,
   BrokerConfig,
   ConfigSource,
   ConfigType,
   TOPIC_CONFIGS,
   TopicMetadata,
-  configValueText,
   resolveTopicConfigs,
   topicNameProblem,
   ClusterMetadata,
@@ -41,27 +43,6 @@ const PROTOCOL_CONFIG_TYPE: Record<ConfigType, number> = {
 type Entry = DescribeConfigsResponse.DescribeConfigsResourceResult;
 
 /**
- * Broker keys Kafka can change at run time, which it reports as not read-only: the primary broker key of each
- * topic config (log.retention.ms, not log.retention.hours) and a few more.
- */
-const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set([
-  ...[...TOPIC_CONFIGS.values()].flatMap((def) => (def.synonyms.length > 0 ? [def.synonyms[0].name] : [])),
-  'ssl.keystore.password',
-  'message.max.bytes',
-  'num.io.threads',
-  'num.network.threads',
-  'num.recovery.threads.per.data.dir',
-  'num.replica.fetchers',
-  'max.connections',
-  'max.connections.per.ip',
-  'log.cleaner.threads',
-  'log.cleaner.backoff.ms',
-  'log.cleaner.dedupe.buffer.size',
-  'advertised.listeners',
-  'listeners',
-]);
-
-/**
  * is_default (v0 only) is always false: that is what a Kafka 3.9 broker sends, even for values that are the
  * default (checked side by side).
  */
@@ -82,21 +63,35 @@ export function describeTopicConfigs(topic: TopicMetadata, broker: BrokerConfig,
 export function describeBrokerConfigs(broker: BrokerConfig, includeSynonyms: boolean): Entry[] {
   return BROKER_CONFIG_DEFS.map((def) => {
     const sensitive = def.type === ConfigType.Password;
-    const explicit = broker.isExplicit(def.name);
-    const source = explicit ? ConfigSource.StaticBrokerConfig : ConfigSource.DefaultConfig;
-    const value = sensitive ? null : configValueText(broker.value(def.name));
-    const synonyms: Entry['synonyms'] = [];
-    if (explicit) synonyms.push({ name: def.name, value, source: ConfigSource.StaticBrokerConfig });
-    if (def.defaultValue !== null) synonyms.push({ name: def.name, value: sensitive ? null : def.defaultValue, source: ConfigSource.DefaultConfig });
+    const synonyms = broker.synonyms(brokerSynonymGroup(def.name), def.name);
     return {
       name: def.name,
-      value,
+      value: sensitive ? null : broker.text(def.name),
       readOnly: !DYNAMIC_BROKER_KEYS.has(def.name),
       isDefault: false,
-      configSource: source,
+      configSource: synonyms[0]?.source ?? ConfigSource.DefaultConfig,
       isSensitive: sensitive,
       synonyms: includeSynonyms ? synonyms : [],
       configType: PROTOCOL_CONFIG_TYPE[def.type],
+      documentation: null,
+    };
+  });
+}
+
+/** The cluster-wide dynamic defaults (the BROKER resource named ""), as Kafka lists them. */
+export function describeDynamicDefaults(defaults: ReadonlyMap<string, string>, includeSynonyms: boolean): Entry[] {
+  return [...defaults].map(([name, value]) => {
+    const def = BROKER_CONFIGS.get(name);
+    const source = ConfigSource.DynamicDefaultBrokerConfig;
+    return {
+      name,
+      value,
+      readOnly: false,
+      isDefault: false,
+      configSource: source,
+      isSensitive: false,
+      synonyms: includeSynonyms ? [{ name, value, source }] : [],
+      configType: def ? PROTOCOL_CONFIG_TYPE[def.type] : 0,
       documentation: null,
     };
   });
@@ -119,8 +114,17 @@ export function findTopic(metadata: ClusterMetadata, name: string, forAlter: boo
   return topic;
 }
 
-/** A broker resource names this broker by id, or is empty for the cluster-wide defaults. */
-export function brokerResourceProblem(metadata: ClusterMetadata, name: string): ResourceProblem | undefined {
+/**
+ * A broker resource names this broker by id, or is empty for the cluster-wide defaults. Kafka words the
+ * refusal of another id differently when describing and when altering.
+ */
+export function brokerResourceProblem(metadata: ClusterMetadata, name: string, forAlter = false): ResourceProblem | undefined {
   if (name === '' || name === String(metadata.localBrokerId)) return undefined;
-  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${metadata.localBrokerId} or empty string, but received ${name}` };
+  const expected = forAlter ? `${metadata.localBrokerId}` : `${metadata.localBrokerId} or empty string`;
+  return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unexpected broker id, expected ${expected}, but received ${name}` };
+}
+
+/** The dynamic-config entity of a valid broker resource name: this broker's id, or null for the defaults. */
+export function brokerEntity(metadata: ClusterMetadata, name: string): BrokerId | null {
+  return name === '' ? null : metadata.localBrokerId;
 }

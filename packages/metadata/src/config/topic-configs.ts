@@ -3,13 +3,12 @@
  * A topic's effective value is its own override if set; else the first broker synonym given in the broker's
  * configuration (converted to the topic key's unit: `log.retention.hours` counts hours, `retention.ms`
  * milliseconds); else the default. DescribeConfigs and CreateTopics report the source as Kafka 3.9 does
- * (checked side by side against one): only the primary broker key (`log.retention.ms`) counts as a static
- * broker config and appears among the synonyms; a value that comes from a secondary key (`log.retention.hours`)
- * is reported as the default, though its value is the converted one.
+ * (checked side by side against one): the synonyms begin at the primary broker key (`log.retention.ms`), so a
+ * value that comes from a secondary key alone (`log.retention.hours`) is reported as the default with no
+ * synonyms, though its value is the converted one (see BrokerConfig.synonyms).
  */
-import { BrokerConfig } from './broker-config';
-import { BROKER_CONFIGS } from './broker-configs';
-import { ConfigDef, ConfigType, ConfigValue, atLeast, between, configValueText, eachOneOf, oneOf, parseConfigValue } from './config-def';
+import type { BrokerConfig, ConfigSynonym } from './broker-config';
+import { ConfigDef, ConfigType, atLeast, between, eachOneOf, oneOf, parseConfigValue } from './config-def';
 import { ConfigSource } from './config-source';
 
 export interface BrokerSynonym {
@@ -40,7 +39,7 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
   topicKey('delete.retention.ms', LONG, '86400000', ['log.cleaner.delete.retention.ms'], atLeast(0)),
   topicKey('file.delete.delay.ms', LONG, '60000', ['log.segment.delete.delay.ms'], atLeast(0)),
   topicKey('flush.messages', LONG, LONG_MAX, ['log.flush.interval.messages'], atLeast(1)),
-  topicKey('flush.ms', LONG, LONG_MAX, ['log.flush.interval.ms'], atLeast(0)),
+  topicKey('flush.ms', LONG, LONG_MAX, ['log.flush.interval.ms', 'log.flush.scheduler.interval.ms'], atLeast(0)),
   topicKey('follower.replication.throttled.replicas', LIST, '', []),
   topicKey('index.interval.bytes', INT, '4096', ['log.index.interval.bytes'], atLeast(0)),
   topicKey('leader.replication.throttled.replicas', LIST, '', []),
@@ -85,7 +84,7 @@ export interface ResolvedConfig {
   value: string | null;
   source: ConfigSource;
   /** Where else the value could have come from, most specific first (DescribeConfigs' synonyms). */
-  synonyms: { name: string; value: string | null; source: ConfigSource }[];
+  synonyms: ConfigSynonym[];
 }
 
 /** The effective value of every topic config for a topic with these overrides, with its source and synonyms. */
@@ -93,36 +92,35 @@ export function resolveTopicConfigs(overrides: ReadonlyMap<string, string>, brok
   return TOPIC_CONFIG_DEFS.map((def) => resolveTopicConfig(def, overrides, broker));
 }
 
-function resolveTopicConfig(def: TopicConfigDef, overrides: ReadonlyMap<string, string>, broker: BrokerConfig): ResolvedConfig {
-  // Synonyms show each value as its own key states it (`log.retention.hours=168`); the config's value is in
-  // the topic key's unit (`retention.ms=604800000`), as Kafka's DescribeConfigs shows them.
-  const synonyms: ResolvedConfig['synonyms'] = [];
-  let value: string | null | undefined = overrides.get(def.name);
-  let source = ConfigSource.TopicConfig;
-  if (value !== undefined) synonyms.push({ name: def.name, value, source });
-  def.synonyms.forEach((synonym, index) => {
-    if (!broker.isExplicit(synonym.name)) return;
-    const brokerValue = broker.value(synonym.name);
-    const primary = index === 0;
-    if (primary) synonyms.push({ name: synonym.name, value: configValueText(brokerValue), source: ConfigSource.StaticBrokerConfig });
-    if (value === undefined) {
-      value = brokerValueInTopicUnit(brokerValue, synonym.factor);
-      source = primary ? ConfigSource.StaticBrokerConfig : ConfigSource.DefaultConfig;
-    }
-  });
-  // Kafka lists a default only from the primary broker key, and only when that key has a default of its own:
-  // retention.ms shows none, because log.retention.ms has none (its 7 days come from log.retention.hours).
-  const primary = def.synonyms[0];
-  const primaryDefault = primary ? (BROKER_CONFIGS.get(primary.name)?.defaultValue ?? null) : null;
-  if (primary && primaryDefault !== null) synonyms.push({ name: primary.name, value: primaryDefault, source: ConfigSource.DefaultConfig });
-  if (value === undefined) {
-    value = def.defaultValue;
-    source = ConfigSource.DefaultConfig;
-  }
-  return { name: def.name, value, source, synonyms };
+/**
+ * The broker keys that configure the same thing as `name`, primary first (log.retention.hours belongs with
+ * log.retention.ms and log.retention.minutes), as Kafka groups them for DescribeConfigs; a key outside any
+ * group is its own.
+ */
+export function brokerSynonymGroup(name: string): string[] {
+  const def = TOPIC_CONFIG_DEFS.find((candidate) => candidate.synonyms.some((synonym) => synonym.name === name));
+  if (!def) return [name];
+  return def.synonyms.map((synonym) => synonym.name);
 }
 
-function brokerValueInTopicUnit(value: ConfigValue, factor: number): string | null {
-  if (factor !== 1 && typeof value === 'number') return String(value * factor);
-  return configValueText(value);
+function resolveTopicConfig(def: TopicConfigDef, overrides: ReadonlyMap<string, string>, broker: BrokerConfig): ResolvedConfig {
+  // Synonyms show each value as its own key states it (`log.retention.hours=168`); the config's value is in
+  // the topic key's unit (`retention.ms=604800000`), taken from the first broker key of the group that has a
+  // value in any layer, as Kafka computes it.
+  const synonyms: ConfigSynonym[] = [];
+  const override = overrides.get(def.name);
+  if (override !== undefined) synonyms.push({ name: def.name, value: override, source: ConfigSource.TopicConfig });
+  if (def.synonyms.length > 0) synonyms.push(...broker.synonyms(def.synonyms.map((synonym) => synonym.name)));
+  let value: string | null | undefined = override;
+  for (const synonym of def.synonyms) {
+    if (value !== undefined) break;
+    const brokerText = broker.text(synonym.name);
+    if (brokerText !== null) value = brokerValueInTopicUnit(brokerText, synonym.factor);
+  }
+  return { name: def.name, value: value === undefined ? def.defaultValue : value, source: synonyms[0]?.source ?? ConfigSource.DefaultConfig, synonyms };
+}
+
+/** Converts with integers of any size: Long.MAX_VALUE must come out as Kafka prints it. */
+function brokerValueInTopicUnit(text: string, factor: number): string {
+  return factor === 1 ? text : String(BigInt(text.trim()) * BigInt(factor));
 }

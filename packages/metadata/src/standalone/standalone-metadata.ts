@@ -22,6 +22,7 @@ import {
 } from '../cluster-metadata';
 import { BrokerConfig } from '../config/broker-config';
 import { checkTopicConfig } from '../config/topic-configs';
+import { checkDynamicBrokerConfigs } from '../config/dynamic-broker-configs';
 import { BrokerEndpoint, BrokerInfo, MetadataChange, MetadataListener, PartitionState, TopicMetadata } from '../model';
 import { INTERNAL_TOPICS, topicNameProblem, unifyCollisionChars } from '../topic-names';
 import { readFileIfExists, writeFileDurably } from './durable-file';
@@ -52,6 +53,8 @@ interface Snapshot {
   clusterId: string;
   brokerId: number;
   topics: SnapshotTopic[];
+  /** Dynamic broker configs by broker id; "" holds the cluster-wide defaults. Absent in older snapshots. */
+  brokerConfigs?: Record<string, Record<string, string>>;
 }
 
 const ok = (): MetadataOutcome => ({ errorCode: ErrorCode.NONE, errorMessage: null });
@@ -93,7 +96,8 @@ export async function openStandaloneMetadata(options: StandaloneMetadataOptions)
   if (snapshot.clusterId !== clusterId) {
     throw new InconsistentLogDirError(`${snapshotFile} belongs to cluster ${snapshot.clusterId}, meta.properties to ${clusterId}`);
   }
-  const metadata = new StandaloneMetadata(options, snapshotFile, asBrokerId(brokerId), clusterId, snapshot.topics.map(topicFromSnapshot));
+  const dynamic = new Map(Object.entries(snapshot.brokerConfigs ?? {}).map(([entity, configs]) => [entity, new Map(Object.entries(configs))]));
+  const metadata = new StandaloneMetadata(options, snapshotFile, asBrokerId(brokerId), clusterId, snapshot.topics.map(topicFromSnapshot), dynamic);
   if (text === undefined) await metadata.persistNow();
   return metadata;
 }
@@ -141,6 +145,8 @@ class StandaloneMetadata implements ClusterMetadata {
   private readonly byId = new Map<Uuid, TopicMetadata>();
   private readonly listeners = new Set<MetadataListener>();
   private readonly localBroker: BrokerInfo;
+  /** The effective configuration, rebuilt when dynamic configs change. */
+  private effectiveConfig: BrokerConfig;
   private persistChain: Promise<void> = Promise.resolve();
   private closed = false;
 
@@ -150,8 +156,11 @@ class StandaloneMetadata implements ClusterMetadata {
     readonly localBrokerId: BrokerId,
     readonly clusterId: string,
     topics: readonly TopicMetadata[],
+    /** Dynamic broker configs by entity: the broker id as text, or "" for the cluster-wide defaults. */
+    private readonly dynamicConfigs: Map<string, ReadonlyMap<string, string>>,
   ) {
     for (const topic of topics) this.put(topic);
+    this.effectiveConfig = this.buildEffectiveConfig();
     this.localBroker = { brokerId: localBrokerId, rack: options.config.string('broker.rack'), endpoints: options.endpoints };
   }
 
@@ -164,7 +173,30 @@ class StandaloneMetadata implements ClusterMetadata {
   }
 
   brokerConfig(): BrokerConfig {
-    return this.options.config;
+    return this.effectiveConfig;
+  }
+
+  dynamicBrokerConfigs(brokerId: BrokerId | null): ReadonlyMap<string, string> {
+    return this.dynamicConfigs.get(brokerId === null ? '' : String(brokerId)) ?? new Map();
+  }
+
+  async setBrokerConfigs(brokerId: BrokerId | null, configs: ReadonlyMap<string, string>, { validateOnly }: { validateOnly: boolean }): Promise<MetadataOutcome> {
+    if (brokerId !== null && brokerId !== this.localBrokerId) {
+      return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${this.localBrokerId}, but received ${brokerId}`);
+    }
+    const problem = checkDynamicBrokerConfigs(configs);
+    if (problem) return problem;
+    if (validateOnly) return ok();
+    const entity = brokerId === null ? '' : String(brokerId);
+    if (configs.size === 0) this.dynamicConfigs.delete(entity);
+    else this.dynamicConfigs.set(entity, new Map(configs));
+    this.effectiveConfig = this.buildEffectiveConfig();
+    return this.persist({ kind: 'brokerConfigsChanged', brokerId });
+  }
+
+  private buildEffectiveConfig(): BrokerConfig {
+    const own = this.dynamicConfigs.get(String(this.localBrokerId)) ?? new Map<string, string>();
+    return this.options.config.withDynamic(own, this.dynamicConfigs.get('') ?? new Map());
   }
 
   topics(): readonly TopicMetadata[] {
@@ -299,7 +331,7 @@ class StandaloneMetadata implements ClusterMetadata {
 
   /** The replicas of each partition of a new topic, or Kafka's error for the request's numbers. */
   private assignReplicas(spec: NewTopic): (readonly number[])[] | MetadataOutcome {
-    const config = this.options.config;
+    const config = this.effectiveConfig;
     if (spec.assignments.length > 0) {
       if (spec.numPartitions !== -1 || spec.replicationFactor !== -1) {
         return fail(
@@ -379,6 +411,7 @@ class StandaloneMetadata implements ClusterMetadata {
       clusterId: this.clusterId,
       brokerId: this.localBrokerId,
       topics: [...this.byName.values()].map(topicToSnapshot),
+      brokerConfigs: Object.fromEntries([...this.dynamicConfigs].map(([entity, configs]) => [entity, Object.fromEntries(configs)])),
     };
     return JSON.stringify(snapshot, null, 1) + '\n';
   }
