@@ -37,6 +37,8 @@ export interface LogManagerOptions {
   recoveryPointCheckpointIntervalMs?: number;
   /** replica.high.watermark.checkpoint.interval.ms (default 5 s). */
   highWatermarkCheckpointIntervalMs?: number;
+  /** How long after a roll the rolled segments are fsynced and the recovery point moved past them (30 s). */
+  rolledSegmentFlushDelayMs?: number;
   /** log.cleaner.backoff.ms: how often the cleaner looks for a log to compact (default 15 s). */
   cleanerBackoffMs?: number;
 }
@@ -192,7 +194,10 @@ export class LogManager {
   }
 
   flushDueLogs(): void {
-    for (const log of this.allLogs()) this.guard(() => log.flushIfDue());
+    for (const log of this.allLogs()) {
+      this.guard(() => log.flushIfDue());
+      this.guard(() => log.flushRolledSegments(this.options.rolledSegmentFlushDelayMs ?? 30_000));
+    }
   }
 
   deletePendingFiles(): void {

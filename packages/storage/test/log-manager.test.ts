@@ -121,6 +121,26 @@ describe('LogManager', () => {
     expect(fs.readFile('/a/t-0/00000000000000000000.log').length).toBe(batchOf(2).length);
   });
 
+  it('fsyncs rolled segments after a delay and moves the recovery point to the active segment, as Kafka does', () => {
+    const fs = new MemoryFileSystem();
+    const clock = new ManualClock();
+    const manager = LogManager.open({ fs, clock, logDirs: ['/a'], configFor: () => logConfig({ segmentBytes: 500 }), rolledSegmentFlushDelayMs: 30_000 });
+    const log = manager.getOrCreateLog('t', 0);
+    for (let i = 0; i < 5; i++) log.append(batchOf(1, { valueBytes: 200 }));
+    const active = log.activeSegment.baseOffset;
+    expect(active).toBeGreaterThan(0n);
+    clock.advance(1000);
+    manager.tick();
+    expect(log.recoveryPoint).toBe(0n);
+    clock.advance(30_000);
+    manager.tick();
+    expect(log.recoveryPoint).toBe(active);
+    // A power loss now loses at most the active segment's unflushed tail.
+    fs.crash();
+    const reopened = LogManager.open({ fs, clock, logDirs: ['/a'] }).getLog('t', 0);
+    expect(reopened?.logEndOffset).toBeGreaterThanOrEqual(active);
+  });
+
   it('flushes after flush.messages records', () => {
     const manager = LogManager.open({ fs: new MemoryFileSystem(), clock: new ManualClock(), logDirs: ['/a'], configFor: () => logConfig({ flushMessages: 3 }) });
     const log = manager.getOrCreateLog('t', 0);

@@ -141,6 +141,8 @@ export class PartitionLog {
   private firstUnstableOffset: bigint | undefined;
   private unflushedRecords = 0;
   private lastFlushMs: number;
+  /** When the last roll happened (for flushing rolled segments), if any since opening. */
+  private lastRollMs: number | undefined;
   private pendingDeletions: PendingDeletion[] = [];
   private readonly highWatermarkFollowsLogEnd: boolean;
   private readonly verifyChecksumsOnRead: boolean;
@@ -538,6 +540,7 @@ export class PartitionLog {
     } catch (cause) {
       throw storageError('fsync directory', this.dir, cause);
     }
+    this.lastRollMs = nowMs;
     this.logger.info(`${this.name}: rolled new segment at offset ${segment.baseOffset}`);
     return segment;
   }
@@ -571,6 +574,26 @@ export class PartitionLog {
   /** Flushes when `flush.ms` has passed since the last flush (called by the log manager's scheduler). */
   flushIfDue(): void {
     if (this.unflushedRecords > 0 && this.clock.nowMs() - this.lastFlushMs >= this.config.flushMs) this.flush();
+  }
+
+  /**
+   * Kafka flushes a segment once it is rolled (on a background thread), so the recovery point keeps up even
+   * when flushing is left to the OS and a crash re-validates only the active segment. We do the same from the
+   * scheduler, `delayMs` after the roll: by then the kernel has written most of those pages back (its dirty
+   * expiry is 30 s), so the fsync is short even though it runs on the event loop.
+   */
+  flushRolledSegments(delayMs: number): void {
+    if (this.lastRollMs === undefined || this.clock.nowMs() - this.lastRollMs < delayMs) return;
+    const active = this.activeSegment;
+    if (active.baseOffset <= this._recoveryPoint) return;
+    this.checkUsable();
+    try {
+      for (let i = this.segmentIndexFor(this._recoveryPoint); i < this.segments.length - 1; i++) this.segments[i].flush();
+      this.fs.syncDirectory(this.dir);
+    } catch (cause) {
+      throw this.fail(storageError('flush', this.name, cause));
+    }
+    this._recoveryPoint = active.baseOffset;
   }
 
   /**
