@@ -58,8 +58,9 @@ interface OwnedPartition {
   loading: boolean;
   /** Bumped on every load/unload, so a load that was overtaken stops instead of installing stale groups. */
   generation: number;
+  /** The replay that loads it; resolved once the partition is served. */
+  load: Promise<void>;
 }
-
 
 /**
  * Kafka's classic group coordinator (GroupCoordinator + GroupMetadataManager of Kafka 3.9, ZooKeeper mode).
@@ -127,12 +128,19 @@ export class GroupCoordinator {
    * Takes over a partition: replays it from the start and installs its groups and offsets. Until it finishes,
    * requests for its groups get COORDINATOR_LOAD_IN_PROGRESS.
    */
-  async loadPartition(partition: number, epoch: number): Promise<void> {
+  loadPartition(partition: number, epoch: number): Promise<void> {
     const current = this.partitions.get(partition);
-    if (current !== undefined && current.epoch >= epoch) return;
+    // Already served or being loaded at this epoch: the caller waits for that same load.
+    if (current !== undefined && current.epoch >= epoch) return current.load;
     if (current !== undefined) this.unloadPartition(partition);
     const token = ++this.partitionGeneration;
-    this.partitions.set(partition, { epoch, loading: true, generation: token });
+    const owned: OwnedPartition = { epoch, loading: true, generation: token, load: Promise.resolve() };
+    this.partitions.set(partition, owned);
+    owned.load = this.replayPartition(partition, token);
+    return owned.load;
+  }
+
+  private async replayPartition(partition: number, token: number): Promise<void> {
     const replayer = new PartitionReplayer();
     try {
       for await (const recordSet of this.log.read(partition, 0n)) {

@@ -188,6 +188,23 @@ describe('persistence in __consumer_offsets: write, reload into a fresh coordina
     expect(h.fetch(null).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   });
 
+  it('a second load call for the same epoch waits for the load already running', async () => {
+    await h.commit([{ topic: 't', partition: 0, offset: 1n }]);
+    const partition = h.coordinator.partitionFor(GROUP);
+    const fresh = h.newCoordinator();
+    const first = fresh.loadPartition(partition, 3);
+    const second = fresh.loadPartition(partition, 3);
+    expect(fresh.isPartitionLoading(partition)).toBe(true);
+    await second;
+    expect(fresh.ownsPartition(partition)).toBe(true);
+    expect(fresh.group(GROUP)!.offset('t', 0)!.offset).toBe(1n);
+    await first;
+    // A newer leader epoch reloads.
+    await h.commit([{ topic: 't', partition: 0, offset: 2n }]);
+    await fresh.loadPartition(partition, 4);
+    expect(fresh.group(GROUP)!.offset('t', 0)!.offset).toBe(2n);
+  });
+
   it('a load overtaken by an unload installs nothing', async () => {
     await h.commit([{ topic: 't', partition: 0, offset: 1n }]);
     const partition = h.coordinator.partitionFor(GROUP);
