@@ -140,7 +140,8 @@ export class GroupOffsets {
     const errors = new Map<string, ErrorCode>();
     const valid: PendingCommit[] = [];
     for (const commit of commits) {
-      if (Buffer.byteLength(commit.value.metadata, 'utf8') > this.context.config.offsetMetadataMaxBytes) {
+      // Kafka compares Java's String.length(), i.e. UTF-16 code units, which is what JS's length counts too.
+      if (commit.value.metadata.length > this.context.config.offsetMetadataMaxBytes) {
         errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
       } else {
         valid.push(commit);

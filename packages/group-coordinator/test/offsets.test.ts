@@ -107,6 +107,8 @@ describe('OffsetCommit and OffsetFetch', () => {
     ]);
     expect(fetched(h, 't', 0).committedOffset).toBe(-1n);
     expect(fetched(h, 't', 1).committedOffset).toBe(2n);
+    // The limit counts characters (Java String.length), not UTF-8 bytes: 4096 'é' (8192 bytes) pass.
+    expect(await h.commit([{ topic: 't', partition: 2, offset: 3n, metadata: 'é'.repeat(4_096) }])).toEqual([ErrorCode.NONE]);
   });
 
   it('checks generation and membership for member commits, by group state', async () => {
