@@ -106,7 +106,11 @@ export function groupAppendError(error: unknown): ErrorCode {
       return ErrorCode.NOT_COORDINATOR;
     case ErrorCode.REQUEST_TIMED_OUT:
       return ErrorCode.REBALANCE_IN_PROGRESS;
-    default:
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
       return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return code;
   }
 }

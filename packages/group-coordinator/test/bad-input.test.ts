@@ -36,6 +36,16 @@ describe('bad and hostile input', () => {
     const rejoins = await Promise.all([h.join({ memberId: a.memberId }), h.join({ memberId: b.memberId })]);
     h.log.failNextAppends = { count: 1, error: new TributaryError(ErrorCode.REQUEST_TIMED_OUT, 'slow') };
     expect((await h.sync(a.memberId, rejoins[0].generationId, [])).errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    // Other failures pass through unchanged; non-Kafka errors are UNKNOWN_SERVER_ERROR.
+    const again = await Promise.all([h.join({ memberId: a.memberId }), h.join({ memberId: b.memberId })]);
+    h.log.failNextAppends = { count: 1, error: new TributaryError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'moved') };
+    expect((await h.sync(a.memberId, again[0].generationId, [])).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+    const third = await Promise.all([h.join({ memberId: a.memberId }), h.join({ memberId: b.memberId })]);
+    h.log.failNextAppends = { count: 1, error: new TributaryError(ErrorCode.POLICY_VIOLATION, 'odd') };
+    expect((await h.sync(a.memberId, third[0].generationId, [])).errorCode).toBe(ErrorCode.POLICY_VIOLATION);
+    const fourth = await Promise.all([h.join({ memberId: a.memberId }), h.join({ memberId: b.memberId })]);
+    h.log.failNextAppends = { count: 1, error: new Error('disk on fire') };
+    expect((await h.sync(a.memberId, fourth[0].generationId, [])).errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
   });
 
   it('bounds the members waiting for their second JoinGroup', async () => {
