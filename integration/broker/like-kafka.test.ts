@@ -217,6 +217,80 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     }
   }, 60_000);
 
+  test('every version of every API Tributary serves answers the same', async () => {
+    // Requests that change nothing (or fail the same way on both), shaped for each version: a field a version
+    // lacks must hold its default there.
+    for (let version = 0; version <= 4; version++) {
+      const request = { clientSoftwareName: version >= 3 ? 'like-kafka' : '', clientSoftwareVersion: version >= 3 ? '1' : '' };
+      const [fromKafka, fromTributary] = (await both(ApiKey.ApiVersions, version, request)) as ApiMessages[ApiKey.ApiVersions]['response'][];
+      // Kafka serves more APIs; those Tributary serves must have the same ranges.
+      const served = new Set(fromTributary.apiKeys.map((api) => api.apiKey));
+      expect(fromTributary).toEqual({ ...fromKafka, apiKeys: fromKafka.apiKeys.filter((api) => served.has(api.apiKey)) });
+    }
+    // Runs alone too: 'orders' is made here if an earlier test has not made it.
+    await both(ApiKey.CreateTopics, 7, { topics: [topic('orders', 3)], timeoutMs: 10_000, validateOnly: false });
+    await waitUntilKafkaHasLeader('orders');
+    for (let version = 0; version <= 12; version++) {
+      // Before v4 every request may auto-create, which Kafka does asynchronously: ask for unknown topics only
+      // where creation can be refused.
+      const names = version >= 4 ? ['orders', 'no-such-topic'] : ['orders'];
+      await expectSame(ApiKey.Metadata, version, {
+        topics: names.map((name) => ({ topicId: ZERO_UUID, name: asTopicName(name) })),
+        allowAutoTopicCreation: version < 4,
+        includeClusterAuthorizedOperations: version >= 8 && version <= 10,
+        includeTopicAuthorizedOperations: version >= 8,
+      });
+    }
+    for (let version = 0; version <= 7; version++) {
+      // Every topic here is refused, so nothing is created even by v0, which has no validate_only.
+      await expectSame(ApiKey.CreateTopics, version, {
+        topics: [topic('orders'), topic('bad name'), topic('zero', 0), topic('cfg', 1, { configs: [{ name: 'retention.mss', value: '1' }] })],
+        timeoutMs: 10_000,
+        validateOnly: version >= 1,
+      });
+    }
+    for (let version = 0; version <= 6; version++) {
+      await expectSame(ApiKey.DeleteTopics, version, {
+        topics: version >= 6 ? [{ name: asTopicName('no-such-topic'), topicId: ZERO_UUID }] : [],
+        topicNames: version < 6 ? [asTopicName('no-such-topic')] : [],
+        timeoutMs: 10_000,
+      });
+    }
+    for (let version = 0; version <= 3; version++) {
+      await expectSame(ApiKey.CreatePartitions, version, {
+        topics: [
+          { name: asTopicName('orders'), count: 1, assignments: null },
+          { name: asTopicName('no-such-topic'), count: 2, assignments: null },
+        ],
+        timeoutMs: 10_000,
+        validateOnly: true,
+      });
+    }
+    for (let version = 0; version <= 4; version++) {
+      await expectSame(ApiKey.DescribeConfigs, version, {
+        resources: [
+          { resourceType: 2, resourceName: 'orders', configurationKeys: ['retention.ms', 'cleanup.policy', 'segment.bytes'] },
+          { resourceType: 4, resourceName: '1', configurationKeys: ['num.partitions', 'log.retention.hours'] },
+        ],
+        includeSynonyms: version >= 1,
+        includeDocumentation: false,
+      });
+    }
+    for (let version = 0; version <= 2; version++) {
+      await expectSame(ApiKey.AlterConfigs, version, {
+        resources: [{ resourceType: 2, resourceName: 'orders', configs: [{ name: 'retention.mss', value: '1' }] }],
+        validateOnly: true,
+      });
+    }
+    for (let version = 0; version <= 1; version++) {
+      await expectSame(ApiKey.IncrementalAlterConfigs, version, {
+        resources: [{ resourceType: 2, resourceName: 'orders', configs: [{ name: 'segment.bytes', configOperation: 0, value: '1' }] }],
+        validateOnly: true,
+      });
+      await expectSame(ApiKey.DescribeCluster, version, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    }
+  }, 60_000);
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

@@ -114,7 +114,11 @@ describe('AlterConfigs and IncrementalAlterConfigs', () => {
     expect(overrides()).toEqual({ 'cleanup.policy': 'compact' });
     expect(await alter([{ name: 'retention.ms', value: '5000' }])).toEqual({ errorCode: 0, errorMessage: null, resourceType: TOPIC, resourceName: 't' });
     expect(overrides()).toEqual({ 'retention.ms': '5000' });
-    expect(await alter([{ name: 'segment.bytes', value: '1' }])).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Invalid value 1 for configuration segment.bytes: Value must be at least 14' });
+    expect(await alter([{ name: 'segment.bytes', value: '1' }])).toMatchObject({
+      errorCode: ErrorCode.INVALID_CONFIG,
+      errorMessage: "Invalid config value for resource ConfigResource(type=TOPIC, name='t'): Invalid value 1 for configuration segment.bytes: Value must be at least 14",
+    });
+    expect(await alter([{ name: 'retention.mss', value: '1' }])).toMatchObject({ errorCode: ErrorCode.INVALID_CONFIG, errorMessage: 'Unknown topic config name: retention.mss' });
     expect(await alter([{ name: 'retention.ms', value: null }])).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST });
     expect(overrides()).toEqual({ 'retention.ms': '5000' });
     const broker = await h.call(ApiKey.AlterConfigs, 0, { resources: [{ resourceType: BROKER, resourceName: '1', configs: [{ name: 'num.partitions', value: '3' }] }], validateOnly: false });

@@ -8,7 +8,7 @@
  * Difference from Kafka: dynamic password configs are refused (Kafka stores them encrypted).
  */
 import { ApiKey, AlterConfigsResponse, ErrorCode } from '@tributary/protocol';
-import { ConfigResourceType, brokerEntity, brokerResourceProblem, findTopic } from './config-resources';
+import { ConfigResourceType, brokerEntity, brokerResourceProblem, findTopic, inTopicResource } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = AlterConfigsResponse.AlterConfigsResourceResponse;
@@ -57,7 +57,7 @@ export const alterConfigsHandler = defineHandler({
         continue;
       }
       const configs = new Map(resource.configs.map((config) => [config.name, config.value as string]));
-      const outcome = await metadata.setTopicConfigs(resource.resourceName, configs, { validateOnly: request.validateOnly });
+      const outcome = inTopicResource(resource.resourceName, await metadata.setTopicConfigs(resource.resourceName, configs, { validateOnly: request.validateOnly }));
       if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
         logger.info({ topic: resource.resourceName, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered topic configs');
       }

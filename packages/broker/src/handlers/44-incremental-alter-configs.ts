@@ -10,7 +10,7 @@
  */
 import { ApiKey, ErrorCode, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@tributary/protocol';
 import { BROKER_CONFIGS, ConfigType, TOPIC_CONFIGS, configValueText } from '@tributary/metadata';
-import { ConfigResourceType, ResourceProblem, brokerEntity, brokerResourceProblem, findTopic } from './config-resources';
+import { ConfigResourceType, ResourceProblem, brokerEntity, brokerResourceProblem, findTopic, inTopicResource } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse;
@@ -70,7 +70,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
         responses.push({ ...base, ...applied });
         continue;
       }
-      const outcome = await metadata.setTopicConfigs(resource.resourceName, applied, { validateOnly: request.validateOnly });
+      const outcome = inTopicResource(resource.resourceName, await metadata.setTopicConfigs(resource.resourceName, applied, { validateOnly: request.validateOnly }));
       if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
         logger.info({ topic: resource.resourceName, configs: Object.fromEntries(applied), clientId: context.clientId }, 'altered topic configs');
       }

@@ -128,3 +128,12 @@ export function brokerResourceProblem(metadata: ClusterMetadata, name: string, f
 export function brokerEntity(metadata: ClusterMetadata, name: string): BrokerId | null {
   return name === '' ? null : metadata.localBrokerId;
 }
+
+/**
+ * The alter APIs name the resource in front of a bad value's message, as Kafka 3.9 words it; other refusals
+ * (an unknown key) go out as they are.
+ */
+export function inTopicResource<T extends ResourceProblem>(topic: string, outcome: T): T {
+  if (outcome.errorCode !== ErrorCode.INVALID_CONFIG || !outcome.errorMessage?.startsWith('Invalid value ')) return outcome;
+  return { ...outcome, errorMessage: `Invalid config value for resource ConfigResource(type=TOPIC, name='${topic}'): ${outcome.errorMessage}` };
+}
