@@ -1,7 +1,7 @@
 import { ErrorCode, GroupMetadataValue } from '@tributary/protocol';
 import { CoordinatorLog } from './coordinator-log';
 import { ClassicGroup } from './group';
-import { CoordinatorRecord, buildCoordinatorBatch, groupMetadataKey, groupMetadataValue } from './records';
+import { CoordinatorRecord, TransactionalProducer, buildCoordinatorBatch, groupMetadataKey, groupMetadataValue } from './records';
 import { Clock } from './scheduler';
 
 const EMPTY = Buffer.alloc(0);
@@ -18,9 +18,12 @@ export class CoordinatorWriter {
     private readonly clock: Clock,
   ) {}
 
-  /** Appends one batch of `records` (CreateTime now); resolves with the base offset the log gave it. */
-  append(partition: number, records: readonly CoordinatorRecord[]): Promise<bigint> {
-    const batch = buildCoordinatorBatch(records, this.clock.nowMs());
+  /**
+   * Appends one batch of `records` (CreateTime now; transactional when a producer is given); resolves with the
+   * base offset the log gave it.
+   */
+  append(partition: number, records: readonly CoordinatorRecord[], producer?: TransactionalProducer): Promise<bigint> {
+    const batch = buildCoordinatorBatch(records, this.clock.nowMs(), producer);
     const previous = this.chains.get(partition) ?? Promise.resolve();
     const append = previous.then(() => this.log.append(partition, batch));
     const settled = append.then(

@@ -20,6 +20,8 @@ import {
   OffsetFetchResponse,
   SyncGroupRequest,
   SyncGroupResponse,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
   asGroupId,
 } from '@tributary/protocol';
 import { randomUUID } from 'node:crypto';
@@ -928,6 +930,16 @@ export class GroupCoordinator {
   /** OffsetFetch v0-v7 (one group; v2+ `topics: null` = every committed partition) and v8+ (several groups). */
   fetchOffsets(request: OffsetFetchRequest, context: Pick<ClientContext, 'apiVersion'>): OffsetFetchResponse {
     return this.offsets.fetchOffsets(request, context.apiVersion);
+  }
+
+  /** TxnOffsetCommit (v0-v4): offsets staged under the producer until its transaction's marker; see GroupOffsets. */
+  commitTransactionalOffsets(request: TxnOffsetCommitRequest, context: Pick<ClientContext, 'apiVersion'>): Promise<TxnOffsetCommitResponse> {
+    return this.offsets.commitTransactionalOffsets(request, context.apiVersion);
+  }
+
+  /** Called once the producer's COMMIT or ABORT marker is written to `partition` of __consumer_offsets. */
+  completeTransaction(producerId: bigint, partition: number, isCommit: boolean): void {
+    this.offsets.completeTransaction(producerId, partition, isCommit);
   }
 
   /** OffsetDelete: see GroupOffsets.deleteOffsets. */

@@ -7,6 +7,8 @@ import {
   OffsetFetchRequest,
   OffsetFetchResponse,
   TopicName,
+  TxnOffsetCommitRequest,
+  TxnOffsetCommitResponse,
 } from '@tributary/protocol';
 import { GroupCoordinatorConfig } from './config';
 import { CoordinatorWriter, commitAppendError } from './coordinator-writer';
@@ -20,7 +22,7 @@ import { Scheduler } from './scheduler';
 const DEFAULT_RETENTION_TIME = -1n;
 const DEFAULT_TIMESTAMP = -1n;
 
-export type GroupApi = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'fetch' | 'describe' | 'delete' | 'offsetDelete';
+export type GroupApi = 'join' | 'sync' | 'heartbeat' | 'leave' | 'commit' | 'txnCommit' | 'fetch' | 'describe' | 'delete' | 'offsetDelete';
 
 /** What the offset APIs need from the coordinator that owns the groups. */
 export interface OffsetContext {
@@ -126,14 +128,105 @@ export class GroupOffsets {
     }
   }
 
-  private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null): ErrorCode | undefined {
+  private validateOffsetCommit(group: ClassicGroup, generationId: number, memberId: string, groupInstanceId: string | null, isTransactional = false): ErrorCode | undefined {
     if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (generationId < 0 && group.is(GroupState.Empty)) return undefined;
     if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
       return group.validateCurrentMember(memberId, groupInstanceId) ?? (generationId !== group.generationId ? ErrorCode.ILLEGAL_GENERATION : undefined);
     }
-    // Only members may commit into a group that has members.
-    return group.is(GroupState.Empty) ? undefined : ErrorCode.UNKNOWN_MEMBER_ID;
+    // Only members may commit into a group that has members; transactional commits are exempt, because
+    // TxnOffsetCommit v0-v2 carry no member id or generation at all.
+    return isTransactional || group.is(GroupState.Empty) ? undefined : ErrorCode.UNKNOWN_MEMBER_ID;
+  }
+
+  /**
+   * TxnOffsetCommit (v0-v4), the coordinator's half: validates like OffsetCommit (members of a group are checked
+   * when the request names a member or generation, v3+), stages the offsets under the producer at once, and
+   * appends them as a transactional batch of that producer. They become committed offsets only when
+   * `completeTransaction` reports the producer's COMMIT marker in this partition; ABORT drops them. Checking the
+   * producer against the transaction coordinator (KIP-890 verification) is the broker's part.
+   */
+  async commitTransactionalOffsets(request: TxnOffsetCommitRequest, apiVersion: number): Promise<TxnOffsetCommitResponse> {
+    const nowMs = this.context.scheduler.nowMs();
+    const commits: PendingCommit[] = request.topics.flatMap((topic) =>
+      topic.partitions.map((p) => ({
+        topic: topic.name as string,
+        partition: p.partitionIndex,
+        value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestampMs: nowMs, expireTimestampMs: null },
+      })),
+    );
+    const errors = await this.handleTransactionalCommit(request, apiVersion, commits);
+    return {
+      throttleTimeMs: 0,
+      topics: request.topics.map((topic) => ({
+        name: topic.name,
+        partitions: topic.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+        })),
+      })),
+    };
+  }
+
+  private handleTransactionalCommit(request: TxnOffsetCommitRequest, apiVersion: number, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
+    const all = (code: ErrorCode) => new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
+    const groupId: string = request.groupId;
+    const statusError = this.context.validateGroupStatus(groupId, 'txnCommit');
+    if (statusError !== undefined) return all(statusError);
+    let group = this.context.groups().get(groupId);
+    if (group === undefined) {
+      group = new ClassicGroup(groupId, this.context.partitionFor(groupId), GroupState.Empty, this.context.scheduler.nowMs());
+      this.context.groups().set(groupId, group);
+    }
+    const memberId = apiVersion >= 3 ? request.memberId : '';
+    const generationId = apiVersion >= 3 ? request.generationId : -1;
+    const groupInstanceId = apiVersion >= 3 ? request.groupInstanceId : null;
+    const validationError = this.validateOffsetCommit(group, generationId, memberId, groupInstanceId, true);
+    if (validationError !== undefined) return all(validationError);
+
+    const errors = new Map<string, ErrorCode>();
+    const valid: PendingCommit[] = [];
+    for (const commit of commits) {
+      if (commit.value.metadata.length > this.context.config.offsetMetadataMaxBytes) {
+        errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
+      } else {
+        valid.push(commit);
+      }
+    }
+    if (valid.length === 0) return errors;
+    const producerId: bigint = request.producerId;
+    const staged = valid.map((c) => ({ topic: c.topic, partition: c.partition, logOffset: undefined as bigint | undefined, value: c.value }));
+    for (const record of staged) group.stageTransactionalOffsetCommit(producerId, record);
+    const records = valid.map((c) => ({ key: offsetCommitKey(group.groupId, c.topic, c.partition), value: offsetCommitValue(c.value) }));
+    const target = group;
+    return this.context.writer.append(target.partition, records, { producerId, producerEpoch: request.producerEpoch }).then(
+      (baseOffset) => {
+        staged.forEach((record, i) => {
+          record.logOffset = baseOffset + BigInt(i);
+          errors.set(partitionKey(record.topic, record.partition), ErrorCode.NONE);
+        });
+        return errors;
+      },
+      (error: unknown) => {
+        const code = commitAppendError(error);
+        for (const record of staged) {
+          if (!target.is(GroupState.Dead)) target.failTransactionalOffsetCommit(producerId, record);
+          errors.set(partitionKey(record.topic, record.partition), code);
+        }
+        return errors;
+      },
+    );
+  }
+
+  /**
+   * The producer's transaction ended and its marker is in `partition` of __consumer_offsets (Kafka's
+   * handleTxnCompletion): every group there with offsets staged by that producer commits or drops them.
+   */
+  completeTransaction(producerId: bigint, partition: number, isCommit: boolean): void {
+    for (const group of this.context.groups().values()) {
+      if (group.partition !== partition || group.is(GroupState.Dead)) continue;
+      group.completeTransactionalOffsetCommits(producerId, isCommit);
+    }
   }
 
   private storeOffsets(group: ClassicGroup, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {

@@ -364,6 +364,15 @@ export class ClassicGroup {
     pending.set(partitionKey(record.topic, record.partition), record);
   }
 
+  /** The append of a staged transactional commit failed: it is withdrawn (if still the staged one). */
+  failTransactionalOffsetCommit(producerId: bigint, record: CommitRecord): void {
+    const pending = this.pendingTransactionalOffsetCommits.get(producerId);
+    const key = partitionKey(record.topic, record.partition);
+    if (pending?.get(key) !== record) return;
+    pending.delete(key);
+    if (pending.size === 0) this.pendingTransactionalOffsetCommits.delete(producerId);
+  }
+
   /** The producer's transaction ended: on commit its staged offsets become committed, on abort they vanish. */
   completeTransactionalOffsetCommits(producerId: bigint, isCommit: boolean): void {
     const pending = this.pendingTransactionalOffsetCommits.get(producerId);

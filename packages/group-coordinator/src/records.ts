@@ -110,12 +110,24 @@ function decodeOffsetValue(value: Buffer): OffsetAndMetadata {
   };
 }
 
-/** One uncompressed v2 batch of coordinator records with CreateTime `timestampMs`, as Kafka appends them. */
-export function buildCoordinatorBatch(records: readonly CoordinatorRecord[], timestampMs: number): Buffer {
+/** The producer of a transactional batch (TxnOffsetCommit). */
+export interface TransactionalProducer {
+  producerId: bigint;
+  producerEpoch: number;
+}
+
+/**
+ * One uncompressed v2 batch of coordinator records with CreateTime `timestampMs`, as Kafka appends them. A
+ * TxnOffsetCommit's batch is transactional and carries the producer (base sequence 0, as Kafka writes it).
+ */
+export function buildCoordinatorBatch(records: readonly CoordinatorRecord[], timestampMs: number, producer?: TransactionalProducer): Buffer {
   const timestamp = BigInt(timestampMs);
   return buildRecordBatch({
     compression: CompressionType.None,
     timestampType: TimestampType.CreateTime,
+    ...(producer === undefined
+      ? {}
+      : { isTransactional: true, producerId: producer.producerId, producerEpoch: producer.producerEpoch, baseSequence: 0 }),
     records: records.map((record) => ({ timestamp, key: record.key, value: record.value })),
   });
 }
