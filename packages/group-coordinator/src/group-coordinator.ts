@@ -769,6 +769,9 @@ export class GroupCoordinator {
   private removeMemberAndUpdateGroup(group: ClassicGroup, member: GroupMember): void {
     // A new member may time out while its JoinGroup is parked: tell it to rejoin from scratch.
     group.invokeJoinCallback(member, failedJoin('', ErrorCode.UNKNOWN_MEMBER_ID));
+    // A member removed by someone else (an administrative LeaveGroup by instance id) may have a SyncGroup
+    // parked; Kafka drops it unanswered, we tell it that it is no longer a member.
+    group.invokeSyncCallback(member, failedSync(ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(member.memberId);
     this.removeHeartbeatForLeavingMember(member);
     switch (group.state) {

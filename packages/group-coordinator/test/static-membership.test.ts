@@ -135,6 +135,18 @@ describe('static membership (KIP-345)', () => {
     expect(h.state()).toBe('PreparingRebalance');
   });
 
+  it('removing a static member by instance id answers its parked SyncGroup instead of leaving it hanging', async () => {
+    const { memberIds } = await staticGroup(h, 2);
+    const rejoins = await Promise.all([
+      h.join({ memberId: memberIds[0], groupInstanceId: 'i0' }),
+      h.join({ memberId: memberIds[1], groupInstanceId: 'i1' }),
+    ]);
+    const parked = h.sync(memberIds[1], rejoins[1].generationId, [], { groupInstanceId: 'i1' });
+    h.leave([{ memberId: '', groupInstanceId: 'i1' }]);
+    expect((await parked).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(h.state()).toBe('PreparingRebalance');
+  });
+
   it('if persisting the new member id fails, the old id gets its slot back and the joiner gets the error', async () => {
     const { memberIds, generationId } = await staticGroup(h, 2);
     h.log.failNextAppends = { count: 1, error: new TributaryError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'moved') };
