@@ -9,6 +9,8 @@ export interface LogConfig {
   segmentBytes: number;
   /** segment.ms: roll when the active segment's first batch is older than this. */
   segmentMs: number;
+  /** segment.jitter.ms: each segment rolls up to this much earlier (random), so partitions do not roll together. */
+  segmentJitterMs: number;
   /** segment.index.bytes: largest offset/time index per segment; a full index rolls the segment. */
   segmentIndexBytes: number;
   /** index.interval.bytes: log bytes between two sparse index entries. */
@@ -48,6 +50,7 @@ const LONG_MAX_AS_NUMBER = Number.MAX_SAFE_INTEGER;
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   segmentBytes: 1024 * 1024 * 1024,
   segmentMs: 7 * 24 * 60 * 60 * 1000,
+  segmentJitterMs: 0,
   segmentIndexBytes: 10 * 1024 * 1024,
   indexIntervalBytes: 4096,
   retentionMs: 7 * 24 * 60 * 60 * 1000,
@@ -88,6 +91,7 @@ export function logConfigFromProperties(properties: Record<string, string>): Log
   const numeric: Record<string, keyof LogConfig> = {
     'segment.bytes': 'segmentBytes',
     'segment.ms': 'segmentMs',
+    'segment.jitter.ms': 'segmentJitterMs',
     'segment.index.bytes': 'segmentIndexBytes',
     'index.interval.bytes': 'indexIntervalBytes',
     'retention.ms': 'retentionMs',

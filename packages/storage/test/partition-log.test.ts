@@ -241,6 +241,18 @@ describe('PartitionLog roll', () => {
     expect(log.allSegments().map((s) => s.baseOffset)).toEqual([0n, 2n]);
   });
 
+  it('rolls earlier by a per-segment share of segment.jitter.ms', () => {
+    const { fs, clock } = openLog();
+    fs.mkdir('/logs/j-0');
+    const log = PartitionLog.open({ fs, clock, dir: '/logs/j-0', topic: 'j', partition: 0, config: logConfig({ segmentMs: 1000, segmentJitterMs: 400 }), random: () => 0.5 });
+    log.append(batchOf(1, { timestamp: 1_700_000_000_000 }));
+    log.append(batchOf(1, { timestamp: 1_700_000_000_790 }));
+    expect(log.allSegments().length).toBe(1);
+    // 1000 ms minus half of the 400 ms jitter: a record 801 ms after the first one rolls.
+    log.append(batchOf(1, { timestamp: 1_700_000_000_801 }));
+    expect(log.allSegments().map((s) => s.baseOffset)).toEqual([0n, 2n]);
+  });
+
   it('rolls when the offset index is full', () => {
     const { log } = openLog({ segmentIndexBytes: 8 * 3, indexIntervalBytes: 1 });
     for (let i = 0; i < 12; i++) log.append(batchOf(1));

@@ -21,7 +21,7 @@ import { silentLogger } from '../logger';
 import { AppendOrigin, validateAndAssignOffsets } from './append-validation';
 import { batchesIn, isEntryChecksumValid } from './batch-scan';
 import { LeaderEpochCache } from './leader-epoch-cache';
-import { LogSegment } from './segment';
+import { LogSegment, type SegmentOptions } from './segment';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 /** Byte position of partitionLeaderEpoch in a v2 batch (protocol's BatchField.PARTITION_LEADER_EPOCH). */
@@ -60,6 +60,8 @@ export interface PartitionLogOptions {
    * sets it from follower progress instead.
    */
   highWatermarkFollowsLogEnd?: boolean;
+  /** Randomness in [0, 1) for segment jitter (default Math.random); tests pass a seeded one. */
+  random?: () => number;
   /** Check each batch's CRC before handing it to a reader (default on; costs ~0.3 ms per MB). */
   verifyChecksumsOnRead?: boolean;
   logger?: StorageLogger;
@@ -146,6 +148,7 @@ export class PartitionLog {
   private pendingDeletions: PendingDeletion[] = [];
   private readonly highWatermarkFollowsLogEnd: boolean;
   private readonly verifyChecksumsOnRead: boolean;
+  private readonly random: () => number;
   /** Set after a disk failure: the log refuses further work until it is reopened. */
   private failure: KafkaStorageError | undefined;
   private closed = false;
@@ -161,6 +164,7 @@ export class PartitionLog {
     this.logger = options.logger ?? silentLogger;
     this.highWatermarkFollowsLogEnd = options.highWatermarkFollowsLogEnd ?? true;
     this.verifyChecksumsOnRead = options.verifyChecksumsOnRead ?? true;
+    this.random = options.random ?? Math.random;
     this.lastFlushMs = this.clock.nowMs();
     this.leaderEpochCache = new LeaderEpochCache(this.fs, joinPath(this.dir, LEADER_EPOCH_CHECKPOINT));
   }
@@ -547,7 +551,9 @@ export class PartitionLog {
 
   private maybeRoll(bytes: number, lastOffset: bigint, maxTimestamp: number, nowMs: number): LogSegment {
     const active = this.activeSegment;
-    if (active.shouldRoll(bytes, lastOffset, maxTimestamp, nowMs, this.config.segmentBytes, this.config.segmentMs)) {
+    // Kafka draws each segment's jitter once, when the segment is created, from [0, segment.jitter.ms).
+    const jitterMs = this.config.segmentJitterMs > 0 ? Math.floor(active.jitterFraction * Math.min(this.config.segmentJitterMs, this.config.segmentMs)) : 0;
+    if (active.shouldRoll(bytes, lastOffset, maxTimestamp, nowMs, this.config.segmentBytes, this.config.segmentMs - jitterMs)) {
       return this.roll();
     }
     return active;
@@ -672,7 +678,7 @@ export class PartitionLog {
   }
 
   /** Options for a new segment in this log's directory. */
-  segmentOptions(baseOffset: bigint, nowMs: number, fileSuffix?: string) {
+  segmentOptions(baseOffset: bigint, nowMs: number, fileSuffix?: string): SegmentOptions {
     return {
       fs: this.fs,
       dir: this.dir,
@@ -681,6 +687,7 @@ export class PartitionLog {
       maxIndexBytes: this.config.segmentIndexBytes,
       createdMs: nowMs,
       fileSuffix,
+      jitterFraction: this.random(),
     };
   }
 

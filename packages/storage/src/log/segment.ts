@@ -28,6 +28,8 @@ export interface SegmentOptions {
   createdMs: number;
   /** File-name suffix appended after the usual one (e.g. `.cleaned` for cleaner output). */
   fileSuffix?: string;
+  /** A number in [0, 1): how much of `segment.jitter.ms` this segment rolls early. */
+  jitterFraction?: number;
 }
 
 /** What `recover()` found. */
@@ -72,6 +74,8 @@ export class LogSegment {
   /** Timestamp of the first batch, the reference for `segment.ms`. */
   private rollingBasedTimestamp: number | undefined;
   readonly createdMs: number;
+  /** Where in [0, 1) of `segment.jitter.ms` this segment rolls early; drawn once, as Kafka draws rollJitterMs. */
+  readonly jitterFraction: number;
   private lastAppendMs: number;
 
   private constructor(options: SegmentOptions, handle: FileHandle, size: number) {
@@ -82,6 +86,7 @@ export class LogSegment {
     this.indexIntervalBytes = options.indexIntervalBytes;
     this.maxIndexBytes = options.maxIndexBytes;
     this.createdMs = options.createdMs;
+    this.jitterFraction = options.jitterFraction ?? 0;
     this.lastAppendMs = options.createdMs;
     this.handle = handle;
     this._size = size;
