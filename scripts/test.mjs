@@ -65,6 +65,15 @@ function summarize(jestReport) {
   if (jestReport) {
     const { numPassedTests, numFailedTests, numPendingTests, numTodoTests, numFailedTestSuites, numTotalTestSuites } = jestReport;
     console.log(`      ${numTotalTestSuites} test files, ${numFailedTestSuites} failed`);
+    // Name what failed at the end, where it is seen, instead of leaving it to a scroll through Jest's output.
+    for (const file of jestReport.testResults ?? []) {
+      if (file.status !== 'failed') continue;
+      console.log(`      FAIL ${path.relative(repoRoot, file.name)}`);
+      const failedTests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+      for (const test of failedTests.slice(0, 5)) console.log(`           ✕ ${test.fullName}`);
+      if (failedTests.length > 5) console.log(`           … and ${failedTests.length - 5} more`);
+      if (failedTests.length === 0 && file.message) console.log(`           ${file.message.split('\n').find((line) => line.trim()) ?? ''}`);
+    }
     // The closing line, in the form CI tooling reads: "N passed, N failed, N skipped".
     console.log(`tests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped`);
   }
