@@ -200,15 +200,14 @@ export class GroupCoordinator {
   }
 
   private onGroupUnloaded(group: ClassicGroup): void {
-    const previous = group.state;
     group.transitionTo(GroupState.Dead, this.scheduler.nowMs());
     this.cancelGroupTimers(group);
-    if (previous === GroupState.PreparingRebalance) {
-      for (const member of group.members.values()) {
-        group.invokeJoinCallback(member, failedJoin(member.memberId, ErrorCode.NOT_COORDINATOR));
-      }
-    } else if (previous === GroupState.Stable || previous === GroupState.CompletingRebalance) {
-      for (const member of group.members.values()) group.invokeSyncCallback(member, failedSync(ErrorCode.NOT_COORDINATOR));
+    // Whatever is parked learns that this broker no longer coordinates the group. (Kafka answers joins only in
+    // PreparingRebalance and syncs only in Stable/CompletingRebalance; a static rejoin waiting for its group
+    // write in Stable is answered here too rather than left hanging.)
+    for (const member of group.members.values()) {
+      group.invokeJoinCallback(member, failedJoin(member.memberId, ErrorCode.NOT_COORDINATOR));
+      group.invokeSyncCallback(member, failedSync(ErrorCode.NOT_COORDINATOR));
     }
   }
 
@@ -546,9 +545,7 @@ export class GroupCoordinator {
     if (!group.is(GroupState.PreparingRebalance)) return;
     // Dynamic members that did not rejoin are gone; static members keep their slot until their session expires.
     for (const member of group.notYetRejoinedMembers()) {
-      if (member.isStatic) continue;
-      group.remove(member.memberId);
-      this.removeHeartbeatForLeavingMember(member);
+      if (!member.isStatic) this.dropMember(group, member);
     }
     if (!group.maybeElectNewJoinedLeader() && group.size > 0) {
       // Nobody rejoined: wait another rebalance timeout for session expiry to clear the group.
@@ -702,8 +699,8 @@ export class GroupCoordinator {
     if (!group.is(GroupState.CompletingRebalance) && !group.is(GroupState.Stable)) return;
     if (group.pendingSyncMembers.size === 0) return;
     for (const memberId of [...group.pendingSyncMembers]) {
-      const member = group.remove(memberId);
-      if (member !== undefined) this.removeHeartbeatForLeavingMember(member);
+      const member = group.members.get(memberId);
+      if (member !== undefined) this.dropMember(group, member);
     }
     this.prepareRebalance(group);
   }
@@ -766,14 +763,21 @@ export class GroupCoordinator {
     member.heartbeatTimer = undefined;
   }
 
-  private removeMemberAndUpdateGroup(group: ClassicGroup, member: GroupMember): void {
-    // A new member may time out while its JoinGroup is parked: tell it to rejoin from scratch.
+  /**
+   * Takes a member out of the group and answers whatever it has parked with UNKNOWN_MEMBER_ID: a new member may
+   * time out while its JoinGroup waits, and a member removed by someone else (an administrative LeaveGroup, a
+   * sync deadline) may be waiting in SyncGroup or in a static rejoin. Kafka drops the latter unanswered until the
+   * client times out; an unanswered request would hold a connection slot here, so it gets an answer.
+   */
+  private dropMember(group: ClassicGroup, member: GroupMember): void {
     group.invokeJoinCallback(member, failedJoin('', ErrorCode.UNKNOWN_MEMBER_ID));
-    // A member removed by someone else (an administrative LeaveGroup by instance id) may have a SyncGroup
-    // parked; Kafka drops it unanswered, we tell it that it is no longer a member.
     group.invokeSyncCallback(member, failedSync(ErrorCode.UNKNOWN_MEMBER_ID));
     group.remove(member.memberId);
     this.removeHeartbeatForLeavingMember(member);
+  }
+
+  private removeMemberAndUpdateGroup(group: ClassicGroup, member: GroupMember): void {
+    this.dropMember(group, member);
     switch (group.state) {
       case GroupState.Stable:
       case GroupState.CompletingRebalance:

@@ -1,4 +1,5 @@
 import { ErrorCode, JoinGroupResponse, Reader, RecordBatch, TributaryError, decodeGroupMetadataValue } from '@tributary/protocol';
+import { GroupCoordinator } from '../src';
 import { GROUP, Harness, JoinOptions, flush } from './harness';
 
 const protocols = (...names: string[]) => names.map((name) => ({ name, metadata: Buffer.from(`meta-${name}`) }));
@@ -145,6 +146,35 @@ describe('static membership (KIP-345)', () => {
     h.leave([{ memberId: '', groupInstanceId: 'i1' }]);
     expect((await parked).errorCode).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(h.state()).toBe('PreparingRebalance');
+  });
+
+  it('a static rejoin waiting for its group write is answered NOT_COORDINATOR if the partition is unloaded', async () => {
+    let hold = false;
+    const held: (() => void)[] = [];
+    const inner = h.log;
+    h.coordinator = new GroupCoordinator({
+      log: {
+        append: async (partition, batch) => {
+          if (hold) await new Promise<void>((resolve) => held.push(resolve));
+          return inner.append(partition, batch);
+        },
+        read: (partition, from) => inner.read(partition, from),
+      },
+      scheduler: h.scheduler,
+      config: { offsetsTopicNumPartitions: 4 },
+      newUuid: (() => {
+        let n = 100;
+        return () => `uuid-${++n}`;
+      })(),
+    });
+    await h.loadAll();
+    await staticGroup(h, 2);
+    hold = true;
+    const rejoin = h.join({ groupInstanceId: 'i1' });
+    await flush();
+    h.coordinator.unloadPartition(h.coordinator.partitionFor(GROUP));
+    expect(await rejoin).toMatchObject({ errorCode: ErrorCode.NOT_COORDINATOR });
+    for (const release of held) release();
   });
 
   it('if persisting the new member id fails, the old id gets its slot back and the joiner gets the error', async () => {
