@@ -95,7 +95,28 @@ async function autoCreateTopic(name: TopicName, context: RequestContext, topicOp
   return errorTopic(error, name, topicOperations);
 }
 
+/**
+ * Described topics, by the immutable TopicMetadata they describe: a change to a topic makes a new
+ * TopicMetadata, so an entry can never be stale, and a busy cluster's Metadata requests stop re-building the
+ * same partition lists (the encoder only reads them).
+ */
+const described = new WeakMap<TopicMetadata, Map<number, ResponseTopic>>();
+
 function describeTopic(topic: TopicMetadata, topicOperations: number): ResponseTopic {
+  let byOperations = described.get(topic);
+  if (!byOperations) {
+    byOperations = new Map();
+    described.set(topic, byOperations);
+  }
+  let answer = byOperations.get(topicOperations);
+  if (!answer) {
+    answer = buildTopic(topic, topicOperations);
+    byOperations.set(topicOperations, answer);
+  }
+  return answer;
+}
+
+function buildTopic(topic: TopicMetadata, topicOperations: number): ResponseTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
