@@ -172,6 +172,18 @@ test('seeded garbage: every connection gets a clean close or an answer, and the 
   }
 });
 
+test('each closed connection left one structured log line saying why', () => {
+  const closes = broker.process.log
+    .split('\n')
+    .filter((line) => line.includes('"msg":"closing connection"'))
+    .map((line) => JSON.parse(line) as { reason: string; level: number; remote: string });
+  const reasons = closes.map((entry) => entry.reason);
+  expect(reasons).toEqual(expect.arrayContaining(['Invalid receive (size = 2147483647 larger than 104857600)', 'Invalid receive (size = -16)', 'unknown API key 32512']));
+  expect(reasons.some((reason) => reason.startsWith('malformed CreateTopics v4 request'))).toBe(true);
+  expect(reasons).toContain('Metadata version 13 is not served (versions 0-12)');
+  expect(closes.every((entry) => entry.level === 40 && entry.remote.startsWith('127.0.0.1:'))).toBe(true);
+});
+
 test('after all of that the topics created earlier are intact', async () => {
   await bystanderStillServed();
   const id = ++correlation;

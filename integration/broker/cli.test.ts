@@ -50,3 +50,10 @@ test('an unknown key is a warning naming it; the start line says where the broke
     expect(await broker.stop()).toBe(0);
   }
 });
+
+test('a malformed listener stops the start with a message saying what form it must have', async () => {
+  const dir = tempDir();
+  const result = await runCommand(process.execPath, [cliMain, 'start', '--override', 'listeners=localhost:9092', '--override', `log.dirs=${dir}`], { timeoutMs: 20_000 });
+  expect(result.code).toBe(1);
+  expect(result.stdout + result.stderr).toContain('listeners: \\"localhost:9092\\" is not of the form NAME://host:port');
+});

@@ -283,3 +283,15 @@ test('a broker-wide slot freed while a waiting connection has closed goes to the
   holder.socket.destroy();
   patient.socket.destroy();
 });
+
+test('an idle connection is closed after connections.max.idle.ms, one awaiting an answer is not', async () => {
+  const port = await serve({ idleTimeoutMs: 150 });
+  const idle = new RawClient(port);
+  const waiting = new RawClient(port);
+  waiting.socket.write(heartbeat(1, 'hold'));
+  await idle.until(() => idle.closed, 2000);
+  expect(waiting.closed).toBe(false);
+  for (const resolve of held.splice(0)) resolve();
+  await waiting.until(() => waiting.frames.length === 1);
+  waiting.socket.destroy();
+});

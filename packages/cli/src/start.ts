@@ -27,12 +27,41 @@ export async function startCommand(args: StartArguments): Promise<void> {
   for (const key of settings.unknownKeys) logger.warn({ key }, `unknown configuration key ${key}: ignored (Kafka ignores it too, with this warning)`);
   if (settings.ignoredKeys.length > 0) logger.info({ keys: settings.ignoredKeys }, 'configuration keys accepted but not used by Tributary');
 
-  let broker: Broker;
+  // Signals are handled from before the broker starts: a SIGTERM that arrives while it starts (or right after
+  // its start line) still gets a clean shutdown instead of Node's default exit.
+  let broker: Broker | undefined;
+  let stopping = false;
+  let signals = 0;
+  const shutdown = (): void => {
+    if (!broker) return;
+    broker.shutdown().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    signals++;
+    if (signals > 1) {
+      logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
+      process.exit(130);
+    }
+    logger.info({ signal }, 'signal received: shutting down');
+    stopping = true;
+    shutdown();
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+
   try {
     broker = await Broker.start({ config: settings.config, logger });
   } catch (error) {
     logger.error({ err: error }, `cannot start: ${(error as Error).message}`);
     process.exitCode = 1;
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     return;
   }
   logger.info(
@@ -46,23 +75,5 @@ export async function startCommand(args: StartArguments): Promise<void> {
     },
     `Tributary broker ${broker.metadata.localBrokerId} listening on ${broker.advertisedEndpoints.map(({ host, port }) => `${host}:${port}`).join(', ')}, data in ${settings.config.logDirs.join(', ')}`,
   );
-
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    signals++;
-    if (signals > 1) {
-      logger.warn({ signal }, 'second signal: exiting without a clean shutdown');
-      process.exit(130);
-    }
-    logger.info({ signal }, 'signal received: shutting down');
-    broker.shutdown().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  if (stopping) shutdown();
 }
