@@ -331,3 +331,18 @@ describe('DescribeCluster', () => {
     expect(unknownType.errorCode).toBe(ErrorCode.UNSUPPORTED_ENDPOINT_TYPE);
   });
 });
+
+describe('a handler that fails unexpectedly', () => {
+  test("answers UNKNOWN_SERVER_ERROR on every item, as Kafka's getErrorResponse does, instead of closing", async () => {
+    h = await openHarness();
+    const fail = () => Promise.reject(new Error('disk on fire'));
+    Object.assign(h.metadata, { createTopic: fail, deleteTopic: fail });
+    const created = await h.call(ApiKey.CreateTopics, 7, { topics: [createTopic('a'), createTopic('b')], timeoutMs: 5000, validateOnly: false });
+    expect(created.topics.map(({ name, errorCode, errorMessage }) => ({ name, errorCode, errorMessage }))).toEqual([
+      { name: 'a', errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'disk on fire' },
+      { name: 'b', errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'disk on fire' },
+    ]);
+    const deleted = await h.call(ApiKey.DeleteTopics, 6, { topics: [{ name: asTopicName('a'), topicId: ZERO_UUID }], topicNames: [], timeoutMs: 5000 });
+    expect(deleted.responses).toEqual([{ name: 'a', topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'disk on fire' }]);
+  });
+});

@@ -15,7 +15,7 @@
  * Difference from Kafka: internal topics (__consumer_offsets, __transaction_state) are not auto-created from a
  * Metadata request; their coordinators create them.
  */
-import { ApiKey, BrokerId, ErrorCode, MetadataRequest, MetadataResponse, TopicName, ZERO_UUID, asTopicName } from '@tributary/protocol';
+import { ApiKey, BrokerId, ErrorCode, MetadataRequest, MetadataResponse, TopicName, ZERO_UUID, asBrokerId, asTopicName } from '@tributary/protocol';
 import { INTERNAL_TOPICS, TopicMetadata, topicNameProblem } from '@tributary/metadata';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations';
 import { brokersOnListener } from './broker-endpoints';
@@ -40,6 +40,17 @@ export const metadataHandler = defineHandler({
       topics,
       clusterAuthorizedOperations:
         version >= 8 && version <= 10 && request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+  errorResponse(request, errorCode) {
+    // As Kafka's MetadataRequest.getErrorResponse: no brokers, every requested topic with the error.
+    return {
+      throttleTimeMs: 0,
+      brokers: [],
+      clusterId: null,
+      controllerId: asBrokerId(-1),
+      topics: (request.topics ?? []).map((topic) => ({ ...errorTopic(errorCode, topic.name, AUTHORIZED_OPERATIONS_OMITTED), topicId: topic.topicId })),
+      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
 });

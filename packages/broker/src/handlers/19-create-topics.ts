@@ -40,6 +40,9 @@ export const createTopicsHandler = defineHandler({
     }
     return { throttleTimeMs: 0, topics: results };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, topics: request.topics.map((topic) => errorResult(topic.name, errorCode, errorMessage)) };
+  },
 });
 
 async function createOne(topic: CreateTopicsRequest.CreatableTopic, request: CreateTopicsRequest, context: RequestContext): Promise<Result> {

@@ -49,4 +49,8 @@ export const deleteTopicsHandler = defineHandler({
     }
     return { throttleTimeMs: 0, responses: results };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    const targets = request.topicNames.length > 0 ? request.topicNames.map((name) => ({ name, topicId: ZERO_UUID })) : request.topics;
+    return { throttleTimeMs: 0, responses: targets.map(({ name, topicId }) => ({ name, topicId, errorCode, errorMessage })) };
+  },
 });

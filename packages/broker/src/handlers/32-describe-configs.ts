@@ -49,4 +49,10 @@ export const describeConfigsHandler = defineHandler({
     });
     return { throttleTimeMs: 0, results };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    return {
+      throttleTimeMs: 0,
+      results: request.resources.map(({ resourceType, resourceName }) => ({ errorCode, errorMessage, resourceType, resourceName, configs: [] })),
+    };
+  },
 });

@@ -65,4 +65,7 @@ export const alterConfigsHandler = defineHandler({
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, responses: request.resources.map(({ resourceType, resourceName }) => ({ errorCode, errorMessage, resourceType, resourceName })) };
+  },
 });

@@ -41,4 +41,7 @@ export const createPartitionsHandler = defineHandler({
     }
     return { throttleTimeMs: 0, results };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, results: request.topics.map(({ name }) => ({ name, errorCode, errorMessage })) };
+  },
 });

@@ -78,6 +78,9 @@ export const incrementalAlterConfigsHandler = defineHandler({
     }
     return { throttleTimeMs: 0, responses };
   },
+  errorResponse(request, errorCode, errorMessage) {
+    return { throttleTimeMs: 0, responses: request.resources.map(({ resourceType, resourceName }) => ({ errorCode, errorMessage, resourceType, resourceName })) };
+  },
 });
 
 /** What a list operation needs to know of a key: its type, and its value when the entity does not set it. */

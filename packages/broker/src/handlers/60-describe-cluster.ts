@@ -38,6 +38,9 @@ export const describeClusterHandler = defineHandler({
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
+  errorResponse(_request, errorCode, errorMessage) {
+    return refusal(errorCode as ErrorCode, errorMessage);
+  },
 });
 
 function refusal(errorCode: ErrorCode, errorMessage: string): DescribeClusterResponse {

@@ -44,6 +44,11 @@ export interface Handler<K extends ApiKey = ApiKey> {
   minVersion: number;
   maxVersion: number;
   handle(request: ApiMessages[K]['request'], context: RequestContext): HandlerResult<ApiMessages[K]['response']>;
+  /**
+   * The answer when `handle` failed unexpectedly: the error on every item of the request, as Kafka's
+   * getErrorResponse builds it. Without one, such a failure closes the connection.
+   */
+  errorResponse?(request: ApiMessages[K]['request'], errorCode: number, errorMessage: string): ApiMessages[K]['response'];
 }
 
 /** Declares a handler with its request and response types inferred from the key. */

@@ -87,11 +87,21 @@ export function dispatchRequest(frame: Buffer, registry: HandlerRegistry, servic
     response === NO_RESPONSE
       ? { kind: 'none' }
       : { kind: 'respond', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response as never) };
-  const fault = (error: unknown): DispatchOutcome => ({
-    kind: 'close',
-    reason: `${API_DESCRIPTORS[apiKey].name} handler failed: ${(error as Error)?.message ?? String(error)}`,
-    fields: { err: error },
-  });
+  // A handler's exception is a bug. Kafka answers it with UNKNOWN_SERVER_ERROR on every item of the request
+  // (and logs it); so do we where the handler can build that answer, and close the connection otherwise.
+  const fault = (error: unknown): DispatchOutcome => {
+    const message = (error as Error)?.message ?? String(error);
+    services.logger.error({ err: error, api: API_DESCRIPTORS[apiKey].name, correlationId: header.correlationId, connection: connection.id }, 'request handler failed');
+    if (handler.errorResponse) {
+      try {
+        const response = handler.errorResponse(request as never, ErrorCode.UNKNOWN_SERVER_ERROR, message);
+        return { kind: 'respond', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response as never) };
+      } catch {
+        // Fall through to closing: not even the error answer could be built.
+      }
+    }
+    return { kind: 'close', reason: `${API_DESCRIPTORS[apiKey].name} handler failed: ${message}`, fields: { err: error } };
+  };
   try {
     const result = handler.handle(request as never, context);
     if (result instanceof Promise) return { summary, outcome: result.then(finish, fault).catch(fault) };
