@@ -185,6 +185,16 @@ describe('standalone metadata', () => {
     await reopened.close();
   });
 
+  test('concurrent creations of one name: exactly one wins, whatever the interleaving of their writes', async () => {
+    const metadata = await open(tempDir());
+    const outcomes = await Promise.all(Array.from({ length: 5 }, () => metadata.createTopic(topic('race'), { validateOnly: false })));
+    expect(outcomes.map((o) => o.errorCode).sort()).toEqual([0, 36, 36, 36, 36]);
+    const [created, again] = await Promise.all([metadata.createTopic(topic('other'), { validateOnly: false }), metadata.deleteTopic({ name: 'other' })]);
+    expect([created.errorCode, again.errorCode]).toEqual([0, 0]);
+    expect(metadata.topics().map((t) => t.name)).toEqual(['race']);
+    await metadata.close();
+  });
+
   test('a failed durable write fails the change with KAFKA_STORAGE_ERROR', async () => {
     const dir = tempDir();
     const metadata = await open(dir);
