@@ -9,7 +9,7 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { BrokerConfig, BrokerEndpoint, Clock, ClusterMetadata, Listener, parseListeners, openStandaloneMetadata, systemClock } from '@tributary/metadata';
+import { BrokerConfig, BrokerEndpoint, Clock, ClusterMetadata, InvalidListenerError, Listener, parseListeners, openStandaloneMetadata, systemClock } from '@tributary/metadata';
 import { BrokerServices } from './handlers/handler';
 import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
@@ -53,6 +53,13 @@ export class Broker {
     if (listeners.length === 0) throw new Error('listeners is empty: nothing to listen on');
     const advertisedConfig = config.list('advertised.listeners');
     const advertised = advertisedConfig && advertisedConfig.length > 0 ? parseListeners(advertisedConfig, protocolMap, 'advertised.listeners') : listeners;
+    const unbound = advertised.filter((listener) => !listeners.some((candidate) => candidate.name === listener.name));
+    if (unbound.length > 0) {
+      // Kafka refuses this too: a client told about a listener nobody binds could never connect.
+      throw new InvalidListenerError(
+        `advertised.listeners listener names must be equal to or a subset of the ones defined in listeners; ${unbound.map((l) => l.name).join(', ')} is not in listeners`,
+      );
+    }
 
     const registry = new HandlerRegistry(ALL_HANDLERS);
     let metadata: ClusterMetadata | undefined;

@@ -61,3 +61,8 @@ test('a port already taken fails the start with the reason', async () => {
   await expect(Broker.start({ config, logger: silentLogger })).rejects.toThrow(/EADDRINUSE/);
   await first.shutdown();
 });
+
+test('advertised listeners must name bound listeners, as Kafka requires', async () => {
+  const config = BrokerConfig.of({ 'log.dirs': fs.mkdtempSync(path.join(dir, 'c')), listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': 'OTHER://example:9092', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT' });
+  await expect(Broker.start({ config, logger: silentLogger })).rejects.toThrow('OTHER is not in listeners');
+});

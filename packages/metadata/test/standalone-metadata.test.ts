@@ -59,6 +59,19 @@ describe('standalone metadata', () => {
     await again.close();
   });
 
+  test('every log dir gets meta.properties; the snapshot lives in the first; a dir of another cluster is refused', async () => {
+    const [first, second] = [tempDir(), tempDir()];
+    const metadata = await open(`${first},${second}`);
+    const meta = fs.readFileSync(path.join(first, 'meta.properties'), 'utf8');
+    expect(fs.readFileSync(path.join(second, 'meta.properties'), 'utf8')).toBe(meta);
+    expect(fs.existsSync(path.join(first, 'tributary-metadata.json'))).toBe(true);
+    expect(fs.existsSync(path.join(second, 'tributary-metadata.json'))).toBe(false);
+    await metadata.close();
+    const stranger = tempDir();
+    fs.writeFileSync(path.join(stranger, 'meta.properties'), 'version=0\nbroker.id=1001\ncluster.id=AnotherClusterAAAAAAAAA\n');
+    await expect(open(`${first},${stranger}`)).rejects.toThrow(/belongs to cluster/);
+  });
+
   test('a log dir of another broker is refused', async () => {
     const dir = tempDir();
     await (await open(dir, { 'broker.id': '1' })).close();
