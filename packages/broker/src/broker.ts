@@ -84,6 +84,8 @@ export class Broker {
       limits: {
         maxRequestBytes: config.int('socket.request.max.bytes'),
         maxInFlight: MAX_IN_FLIGHT_PER_CONNECTION,
+        // Kafka reads one request per connection at a time; pipelining may hold more, up to one largest request.
+        maxInFlightBytes: config.int('socket.request.max.bytes'),
         writeHighWaterBytes: WRITE_HIGH_WATER_BYTES,
         idleTimeoutMs: config.int('connections.max.idle.ms'),
       },

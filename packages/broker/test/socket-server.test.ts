@@ -71,7 +71,7 @@ async function startServer(limits: Partial<ConnectionLimits> = {}, queuedMaxRequ
     services,
     logger: silentLogger,
     queuedMaxRequests,
-    limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 100, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0, ...limits },
+    limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 100, maxInFlightBytes: 1024 * 1024, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0, ...limits },
   });
   const { port } = await server.listen('PLAINTEXT', '127.0.0.1', 0);
   server.open();
@@ -251,7 +251,7 @@ test('connections that arrive before open() wait unread, then are served', async
     services,
     logger: silentLogger,
     queuedMaxRequests: 10,
-    limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 10, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0 },
+    limits: { maxRequestBytes: 1024 * 1024, maxInFlight: 10, maxInFlightBytes: 1024 * 1024, writeHighWaterBytes: 1024 * 1024, idleTimeoutMs: 0 },
   });
   servers.push(server);
   const { port } = await server.listen('PLAINTEXT', '127.0.0.1', 0);
@@ -294,4 +294,24 @@ test('an idle connection is closed after connections.max.idle.ms, one awaiting a
   for (const resolve of held.splice(0)) resolve();
   await waiting.until(() => waiting.frames.length === 1);
   waiting.socket.destroy();
+});
+
+test('request bytes in flight per connection are bounded too, yet a single request larger than the bound passes', async () => {
+  const frameBytes = heartbeat(0, 'hold').length - 4;
+  const port = await serve({ maxInFlightBytes: 2 * frameBytes });
+  const client = new RawClient(port);
+  client.socket.write(Buffer.concat(Array.from({ length: 6 }, (_, i) => heartbeat(i, 'hold'))));
+  await client.until(() => started === 2);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  expect(started).toBe(2);
+  while (client.frames.length < 6) {
+    for (const resolve of held.splice(0)) resolve();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  expect(client.correlationIds(ApiKey.Heartbeat, 0)).toEqual([0, 1, 2, 3, 4, 5]);
+  const big = new RawClient(await serve({ maxInFlightBytes: 1 }));
+  big.socket.write(heartbeat(9, 'delay-0'));
+  await big.until(() => big.frames.length === 1);
+  client.socket.destroy();
+  big.socket.destroy();
 });

@@ -3,8 +3,9 @@
  * handlers may finish in any order, and responses leave in request order (a queue of slots, one per request,
  * flushed from the head). Everything is bounded:
  * - a frame's size is checked before its body is buffered (FrameDecoder);
- * - at most `maxInFlight` requests per connection, and `queued.max.requests` across the broker, await their
- *   handlers; beyond that the socket is paused, so TCP pushes back on the client;
+ * - at most `maxInFlight` requests and `maxInFlightBytes` of request frames per connection (always at least one
+ *   request), and `queued.max.requests` across the broker, await their handlers; beyond that the socket is
+ *   paused, so TCP pushes back on the client;
  * - when the socket's unsent output exceeds `writeHighWaterBytes` (a client that does not read), reading
  *   pauses until the output drains, so a slow reader cannot make the broker buffer without bound.
  * A request that must close the connection (unknown key, malformed frame) closes it in its turn: the responses
@@ -23,6 +24,8 @@ import { FrameDecoder, InvalidFrameSizeError } from './frame-decoder';
 export interface ConnectionLimits {
   maxRequestBytes: number;
   maxInFlight: number;
+  /** Request bytes awaiting handlers on one connection; one request is always let through, whatever its size. */
+  maxInFlightBytes: number;
   writeHighWaterBytes: number;
   idleTimeoutMs: number;
 }
@@ -47,6 +50,7 @@ export class Connection {
   private readonly decoder: FrameDecoder;
   private readonly queue: Slot[] = [];
   private inFlight = 0;
+  private inFlightBytes = 0;
   private waitingForDrain = false;
   private waitingForAdmission = false;
   /** A frame read while the broker-wide cap was reached: the next to dispatch, ahead of anything after it. */
@@ -123,7 +127,7 @@ export class Connection {
     while (!this.stopReading && !this.closed) {
       if (this.socket.writableLength > this.limits.writeHighWaterBytes) this.waitingForDrain = true;
       if (this.waitingForDrain || this.waitingForAdmission) break;
-      if (this.inFlight >= this.limits.maxInFlight) break;
+      if (this.tooMuchInFlight()) break;
       let frame: Buffer | undefined;
       try {
         frame = this.decoder.next();
@@ -140,9 +144,13 @@ export class Connection {
       }
       this.dispatch(frame);
     }
-    const blocked = this.stopReading || this.waitingForDrain || this.waitingForAdmission || this.inFlight >= this.limits.maxInFlight;
+    const blocked = this.stopReading || this.waitingForDrain || this.waitingForAdmission || this.tooMuchInFlight();
     if (blocked) this.socket.pause();
     else this.socket.resume();
+  }
+
+  private tooMuchInFlight(): boolean {
+    return this.inFlight >= this.limits.maxInFlight || (this.inFlight > 0 && this.inFlightBytes >= this.limits.maxInFlightBytes);
   }
 
   /** Offered a freed broker-wide slot: dispatches the held frame with it, or declines when closed. */
@@ -162,6 +170,7 @@ export class Connection {
 
   private dispatch(frame: Buffer): void {
     this.inFlight++;
+    this.inFlightBytes += frame.length;
     const dispatched = dispatchRequest(frame, this.registry, this.services, this.info);
     const slot: Slot = { summary: dispatched.summary };
     this.queue.push(slot);
@@ -169,6 +178,7 @@ export class Connection {
     if (!(dispatched.outcome instanceof Promise) && dispatched.outcome.kind === 'close') this.stopReading = true;
     const settle = (outcome: DispatchOutcome): void => {
       this.inFlight--;
+      this.inFlightBytes -= frame.length;
       this.admission.release();
       slot.outcome = outcome;
       if (outcome.kind === 'close') this.stopReading = true;
