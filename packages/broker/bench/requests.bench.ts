@@ -22,7 +22,7 @@ const PARTITIONS = 10;
 
 /** One connection that sends frames and resolves each response in order (responses are in request order). */
 class Client {
-  private pending = Buffer.alloc(0);
+  private pending: Buffer = Buffer.alloc(0);
   private readonly waiting: (() => void)[] = [];
 
   private constructor(private readonly socket: net.Socket) {

@@ -7,8 +7,11 @@ import { ApiKey, ApiMessages } from '@tributary/protocol';
 import { BrokerConfig, Clock, ClusterMetadata } from '@tributary/metadata';
 import { Logger } from '../logger';
 
-/** Returned by a handler whose request gets no response (Produce with acks=0). */
-export const NO_RESPONSE: unique symbol = Symbol('no response');
+/**
+ * Returned by a handler whose request gets no response (Produce with acks=0). A frozen object rather than a
+ * symbol: an async handler's inferred return type keeps it as is, where a unique symbol would widen to symbol.
+ */
+export const NO_RESPONSE = Object.freeze({ noResponse: true as const });
 export type NoResponse = typeof NO_RESPONSE;
 
 export interface ConnectionInfo {
