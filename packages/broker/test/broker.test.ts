@@ -5,7 +5,9 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import { ApiKey, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig, PartitionState, TopicMetadata } from '@tributary/metadata';
 import { Broker, PartitionLogs, silentLogger } from '../src';
 
@@ -65,4 +67,48 @@ test('a port already taken fails the start with the reason', async () => {
 test('advertised listeners must name bound listeners, as Kafka requires', async () => {
   const config = BrokerConfig.of({ 'log.dirs': fs.mkdtempSync(path.join(dir, 'c')), listeners: 'PLAINTEXT://127.0.0.1:0', 'advertised.listeners': 'OTHER://example:9092', 'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT' });
   await expect(Broker.start({ config, logger: silentLogger })).rejects.toThrow('OTHER is not in listeners');
+});
+
+test('each listener answers Metadata with the endpoints advertised for it', async () => {
+  const config = BrokerConfig.of({
+    'broker.id': '5',
+    'log.dirs': fs.mkdtempSync(path.join(dir, 'd')),
+    listeners: 'PLAINTEXT://127.0.0.1:0,INTERNAL://127.0.0.1:0',
+    'advertised.listeners': 'PLAINTEXT://public.example:19092,INTERNAL://127.0.0.1:0',
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,INTERNAL:PLAINTEXT',
+  });
+  const broker = await Broker.start({ config, logger: silentLogger });
+  const internalPort = broker.boundListeners.find((listener) => listener.name === 'INTERNAL')!.port;
+  const plaintextPort = broker.boundListeners.find((listener) => listener.name === 'PLAINTEXT')!.port;
+  expect(broker.advertisedEndpoints).toEqual([
+    { listenerName: 'PLAINTEXT', host: 'public.example', port: 19092, securityProtocol: 'PLAINTEXT' },
+    { listenerName: 'INTERNAL', host: '127.0.0.1', port: internalPort, securityProtocol: 'PLAINTEXT' },
+  ]);
+  const brokersSeenOn = async (port: number) => {
+    const admin = new Kafka({ brokers: [`127.0.0.1:${port}`], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
+    // kafkajs connects to the advertised address after the first Metadata; DescribeCluster on the seed is enough.
+    await admin.connect();
+    try {
+      return (await admin.describeCluster()).brokers;
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  expect(await brokersSeenOn(internalPort)).toEqual([{ nodeId: 5, host: '127.0.0.1', port: internalPort }]);
+  // kafkajs would now connect to public.example; a raw Metadata request shows what the PLAINTEXT listener says.
+  const frame = encodeRequestFrame(ApiKey.Metadata, 12, 7, 'test', { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  const answer = await new Promise<Buffer>((resolve, reject) => {
+    const socket = net.connect(plaintextPort, '127.0.0.1', () => socket.write(frame));
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      if (received.length >= 4 && received.length >= 4 + received.readInt32BE(0)) {
+        socket.destroy();
+        resolve(received.subarray(4));
+      }
+    });
+    socket.on('error', reject);
+  });
+  expect(decodeResponseFrame(ApiKey.Metadata, 12, answer).response.brokers).toEqual([{ nodeId: 5, host: 'public.example', port: 19092, rack: null }]);
+  await broker.shutdown();
 });
