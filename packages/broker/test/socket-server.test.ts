@@ -315,3 +315,14 @@ test('request bytes in flight per connection are bounded too, yet a single reque
   client.socket.destroy();
   big.socket.destroy();
 });
+
+test('graceful shutdown does not wait for idle clients to hang up', async () => {
+  const { server, port } = await startServer();
+  const idle = new RawClient(port);
+  idle.socket.write(heartbeat(1, 'delay-0'));
+  await idle.until(() => idle.frames.length === 1);
+  const beganMs = Date.now();
+  await server.shutdown(5000);
+  expect(Date.now() - beganMs).toBeLessThan(2000);
+  await idle.until(() => idle.closed);
+});

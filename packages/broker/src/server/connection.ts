@@ -222,7 +222,8 @@ export class Connection {
     }
     if (corked) this.socket.uncork();
     if (this.socket.writableLength > this.limits.writeHighWaterBytes) this.waitingForDrain = true;
-    if (this.stopReading && this.queue.length === 0) this.socket.end();
+    // Shutting down and everything read is answered: close, without waiting for the client to hang up.
+    if (this.stopReading && this.queue.length === 0) this.close('broker shutting down', 'debug');
   }
 
   private close(reason: string, level: 'warn' | 'debug', fields: object = {}): void {
