@@ -291,6 +291,22 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     }
   }, 60_000);
 
+  test('duplicates and conflicting fields in one request', async () => {
+    await expectSame(ApiKey.CreateTopics, 7, { topics: [topic('twice'), topic('twice'), topic('once-only', 2)], timeoutMs: 10_000, validateOnly: true });
+    await expectSame(ApiKey.CreatePartitions, 3, {
+      topics: [
+        { name: asTopicName('twice'), count: 2, assignments: null },
+        { name: asTopicName('twice'), count: 3, assignments: null },
+      ],
+      timeoutMs: 10_000,
+      validateOnly: true,
+    });
+    await expectSame(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: 2, resourceName: 'no-such-topic', configs: [{ name: 'retention.ms', configOperation: 0, value: '1' }, { name: 'retention.ms', configOperation: 1, value: null }] }],
+      validateOnly: true,
+    });
+  });
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

@@ -219,7 +219,9 @@ describe('CreateTopics', () => {
     });
     expect(response.topics.map(({ name, errorCode, errorMessage }) => ({ name, errorCode, errorMessage }))).toEqual([
       { name: 'exists', errorCode: ErrorCode.TOPIC_ALREADY_EXISTS, errorMessage: "Topic 'exists' already exists." },
-      { name: 'dup', errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Create topics request from client `test-client` contains multiple entries for the following topics: dup' },
+      // Every entry of a name given twice is answered, as Kafka does.
+      { name: 'dup', errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Found multiple entries for this topic.' },
+      { name: 'dup', errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Found multiple entries for this topic.' },
       { name: 'bad/name', errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: "Topic name is invalid: 'bad/name' contains one or more characters other than ASCII alphanumerics, '.', '_' and '-'" },
       { name: 'rf', errorCode: ErrorCode.INVALID_REPLICATION_FACTOR, errorMessage: 'Replication factor: 2 larger than available brokers: 1.' },
       { name: 'check', errorCode: 0, errorMessage: null },

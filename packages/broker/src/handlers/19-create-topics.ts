@@ -26,17 +26,11 @@ export const createTopicsHandler = defineHandler({
   async handle(request, context) {
     const counts = new Map<string, number>();
     for (const topic of request.topics) counts.set(topic.name, (counts.get(topic.name) ?? 0) + 1);
-    const duplicates = [...counts].filter(([, count]) => count > 1).map(([name]) => name);
-
     const results: Result[] = [];
-    for (const [name] of counts) {
-      if (duplicates.includes(name)) {
-        const message = `Create topics request from client \`${context.clientId}\` contains multiple entries for the following topics: ${duplicates.join(',')}`;
-        results.push(errorResult(name as TopicName, ErrorCode.INVALID_REQUEST, message));
-        continue;
-      }
-      const topic = request.topics.find((candidate) => candidate.name === name) as CreateTopicsRequest.CreatableTopic;
-      results.push(await createOne(topic, request, context));
+    for (const topic of request.topics) {
+      // Kafka answers every entry of a name given more than once, and creates none of them.
+      if ((counts.get(topic.name) ?? 0) > 1) results.push(errorResult(topic.name, ErrorCode.INVALID_REQUEST, 'Found multiple entries for this topic.'));
+      else results.push(await createOne(topic, request, context));
     }
     return { throttleTimeMs: 0, topics: results };
   },

@@ -31,6 +31,12 @@ export const incrementalAlterConfigsHandler = defineHandler({
     const responses: Result[] = [];
     for (const resource of request.resources) {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
+      // Kafka checks for a key named twice before anything else about the resource.
+      const names = resource.configs.map((config) => config.name);
+      if (new Set(names).size !== names.length) {
+        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' });
+        continue;
+      }
       if (resource.resourceType === ConfigResourceType.Broker) {
         const problem = brokerResourceProblem(metadata, resource.resourceName, true);
         if (problem) {
@@ -91,9 +97,6 @@ function applyOperations(
   operations: readonly IncrementalAlterConfigsRequest.AlterableConfig[],
   keyInfo: KeyInfo,
 ): Map<string, string> | ResourceProblem {
-  const names = operations.map((op) => op.name);
-  const duplicates = names.filter((name, i) => names.indexOf(name) !== i);
-  if (duplicates.length > 0) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Error due to duplicate config keys : ${[...new Set(duplicates)].join(',')}` };
   const configs = new Map(current);
   for (const op of operations) {
     const def = keyInfo(op.name);
