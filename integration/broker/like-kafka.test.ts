@@ -307,6 +307,42 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     });
   });
 
+  test('explicit assignments, topic ids, and ids where a version does not take them', async () => {
+    const one = asBrokerId(1);
+    await expectSame(ApiKey.CreateTopics, 7, {
+      topics: [topic('assigned', -1, { assignments: [0, 1, 2].map((partitionIndex) => ({ partitionIndex, brokerIds: [one] })) })],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    await waitUntilKafkaHasLeader('assigned');
+    await expectSame(ApiKey.Metadata, 12, metadataRequest(['assigned']));
+    await expectSame(ApiKey.CreatePartitions, 3, {
+      topics: [
+        { name: asTopicName('assigned'), count: 5, assignments: [{ brokerIds: [one] }] },
+      ],
+      timeoutMs: 10_000,
+      validateOnly: true,
+    });
+    await expectSame(ApiKey.CreatePartitions, 3, {
+      topics: [{ name: asTopicName('assigned'), count: 4, assignments: [{ brokerIds: [one] }] }],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    await waitUntilKafkaHasLeader('assigned');
+    await expectSame(ApiKey.Metadata, 12, metadataRequest(['assigned']));
+    const unknownId = 'AAAAAAAAAAAAAAAAAAAAAQ' as typeof ZERO_UUID;
+    await expectSame(ApiKey.Metadata, 12, { ...metadataRequest([]), topics: [{ topicId: unknownId, name: null }] });
+    await expectSame(ApiKey.Metadata, 10, { ...metadataRequest([]), topics: [{ topicId: unknownId, name: asTopicName('assigned') }] });
+    await expectSame(ApiKey.DeleteTopics, 6, {
+      topics: [
+        { name: null, topicId: unknownId },
+        { name: asTopicName('assigned'), topicId: unknownId },
+      ],
+      topicNames: [],
+      timeoutMs: 10_000,
+    });
+  });
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

@@ -8,14 +8,15 @@
  *   `default.replication.factor`, and this response reports LEADER_NOT_AVAILABLE for it with no partitions (the
  *   client asks again and then sees it); an illegal name is INVALID_TOPIC_EXCEPTION; without auto-creation a
  *   missing topic is UNKNOWN_TOPIC_OR_PARTITION;
- * - v10-11 name topics only: a request carrying a topic id there is INVALID_REQUEST for every topic. v12 may
+ * - v10-11 name topics only: a request carrying a topic id there is refused whole, in Kafka's error form
+ *   (no brokers, every topic INVALID_REQUEST). v12 may
  *   name topics by id (an unknown id is UNKNOWN_TOPIC_ID); lookups by id never auto-create;
  * - authorized operations: without an authorizer, every operation the resource supports when asked,
  *   otherwise Integer.MIN_VALUE.
  * Difference from Kafka: internal topics (__consumer_offsets, __transaction_state) are not auto-created from a
  * Metadata request; their coordinators create them.
  */
-import { ApiKey, BrokerId, ErrorCode, MetadataRequest, MetadataResponse, TopicName, ZERO_UUID, asBrokerId, asTopicName } from '@tributary/protocol';
+import { ApiKey, BrokerId, ErrorCode, MetadataRequest, MetadataResponse, TopicName, ZERO_UUID, asBrokerId } from '@tributary/protocol';
 import { INTERNAL_TOPICS, TopicMetadata, topicNameProblem } from '@tributary/metadata';
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from './authorized-operations';
 import { brokersOnListener } from './broker-endpoints';
@@ -30,6 +31,10 @@ export const metadataHandler = defineHandler({
   async handle(request, context) {
     const { metadata } = context.services;
     const version = context.apiVersion;
+    if (version < 12 && (request.topics ?? []).some((topic) => topic.name === null || topic.topicId !== ZERO_UUID)) {
+      // Kafka rejects the whole request (InvalidRequestException) and answers with its error form.
+      return metadataErrorResponse(request, ErrorCode.INVALID_REQUEST);
+    }
     const topicOperations = request.includeTopicAuthorizedOperations ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED;
     const topics = await answerTopics(request, context, topicOperations);
     return {
@@ -43,17 +48,21 @@ export const metadataHandler = defineHandler({
     };
   },
   errorResponse(request, errorCode) {
-    // As Kafka's MetadataRequest.getErrorResponse: no brokers, every requested topic with the error.
-    return {
-      throttleTimeMs: 0,
-      brokers: [],
-      clusterId: null,
-      controllerId: asBrokerId(-1),
-      topics: (request.topics ?? []).map((topic) => ({ ...errorTopic(errorCode, topic.name, AUTHORIZED_OPERATIONS_OMITTED), topicId: topic.topicId })),
-      clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-    };
+    return metadataErrorResponse(request, errorCode);
   },
 });
+
+/** As Kafka's MetadataRequest.getErrorResponse: no brokers, no controller, every requested topic with the error. */
+function metadataErrorResponse(request: MetadataRequest, errorCode: number): MetadataResponse {
+  return {
+    throttleTimeMs: 0,
+    brokers: [],
+    clusterId: null,
+    controllerId: asBrokerId(-1),
+    topics: (request.topics ?? []).map((topic) => ({ ...errorTopic(errorCode, topic.name, AUTHORIZED_OPERATIONS_OMITTED), topicId: topic.topicId })),
+    clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
 
 async function answerTopics(request: MetadataRequest, context: RequestContext, topicOperations: number): Promise<ResponseTopic[]> {
   const { metadata, config } = context.services;
@@ -62,10 +71,6 @@ async function answerTopics(request: MetadataRequest, context: RequestContext, t
   if (allTopics) return metadata.topics().map((topic) => describeTopic(topic, topicOperations));
 
   const requested = request.topics ?? [];
-  if (version < 12 && requested.some((topic) => topic.name === null || topic.topicId !== ZERO_UUID)) {
-    // Kafka rejects the whole request (InvalidRequestException) and answers every topic with that error.
-    return requested.map((topic) => errorTopic(ErrorCode.INVALID_REQUEST, topic.name ?? asTopicName(''), topicOperations));
-  }
 
   const byId = requested.filter((topic) => topic.topicId !== ZERO_UUID);
   if (byId.length > 0) {

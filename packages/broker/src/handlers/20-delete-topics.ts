@@ -1,8 +1,8 @@
 /**
  * DeleteTopics (key 20), versions 0-6.
  * Behaviour, as Kafka 3.9 (ZooKeeper mode) answers:
- * - v0-5 name topics (topic_names); v6 names them or gives their ids (topics[]), not both for one entry
- *   (INVALID_REQUEST);
+ * - v0-5 name topics (topic_names); v6 names them or gives their ids (topics[]); an entry with both makes the
+ *   whole request INVALID_REQUEST, every entry answered with that error;
  * - an unknown name is UNKNOWN_TOPIC_OR_PARTITION, an unknown id UNKNOWN_TOPIC_ID, without a message;
  * - with `delete.topic.enable=false` every topic is TOPIC_DELETION_DISABLED;
  * - timeout_ms <= 0 deletes but answers REQUEST_TIMED_OUT for the deleted topics, as Kafka.
@@ -22,16 +22,16 @@ export const deleteTopicsHandler = defineHandler({
     const { metadata, config, logger } = context.services;
     const targets: { name: TopicName | null; topicId: Uuid }[] =
       context.apiVersion >= 6 ? request.topics.map(({ name, topicId }) => ({ name, topicId })) : request.topicNames.map((name) => ({ name, topicId: ZERO_UUID }));
+    if (targets.some((target) => target.name !== null && target.topicId !== ZERO_UUID)) {
+      // Kafka rejects the whole request (InvalidRequestException) and answers every entry with that error.
+      return { throttleTimeMs: 0, responses: targets.map(({ name, topicId }) => ({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: null })) };
+    }
     const results: Result[] = [];
     const seen = new Set<string>();
     for (const target of targets) {
       const key = target.name ?? target.topicId;
       if (seen.has(key)) continue;
       seen.add(key);
-      if (target.name !== null && target.topicId !== ZERO_UUID) {
-        results.push({ ...target, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Only one of topic name or topic id may be given' });
-        continue;
-      }
       if (!config.bool('delete.topic.enable')) {
         results.push({ ...target, errorCode: ErrorCode.TOPIC_DELETION_DISABLED, errorMessage: null });
         continue;
