@@ -343,6 +343,32 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     });
   });
 
+  test('list operations, unknown keys, null values, and timeouts of zero', async () => {
+    await expectSame(ApiKey.CreateTopics, 7, {
+      topics: [topic('lists', 1, { configs: [{ name: 'cleanup.policy', value: 'compact,delete' }] })],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    await waitUntilKafkaHasLeader('lists');
+    const incremental = (configs: { name: string; configOperation: number; value: string | null }[]) =>
+      expectSame(ApiKey.IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: 'lists', configs }], validateOnly: false });
+    await incremental([{ name: 'retention.ms', configOperation: 2, value: '5' }]);
+    await incremental([{ name: 'cleanup.policy', configOperation: 3, value: 'delete' }]);
+    await incremental([{ name: 'follower.replication.throttled.replicas', configOperation: 2, value: '0:1' }]);
+    await incremental([{ name: 'retention.ms', configOperation: 0, value: null }]);
+    await incremental([{ name: 'no.such.key', configOperation: 1, value: null }]);
+    await expectSame(ApiKey.AlterConfigs, 2, { resources: [{ resourceType: 2, resourceName: 'lists', configs: [{ name: 'retention.ms', value: null }] }], validateOnly: true });
+    await expectSame(ApiKey.DescribeConfigs, 4, {
+      resources: [{ resourceType: 2, resourceName: 'lists', configurationKeys: ['cleanup.policy', 'follower.replication.throttled.replicas', 'no.such.key'] }],
+      includeSynonyms: true,
+      includeDocumentation: false,
+    });
+    await expectSame(ApiKey.CreateTopics, 7, { topics: [topic('timeout-zero')], timeoutMs: 0, validateOnly: false });
+    await waitUntilKafkaHasLeader('timeout-zero');
+    await expectSame(ApiKey.CreatePartitions, 3, { topics: [{ name: asTopicName('timeout-zero'), count: 4, assignments: null }], timeoutMs: 0, validateOnly: false });
+    await expectSame(ApiKey.DeleteTopics, 6, { topics: [{ name: asTopicName('timeout-zero'), topicId: ZERO_UUID }], topicNames: [], timeoutMs: 0 });
+  });
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

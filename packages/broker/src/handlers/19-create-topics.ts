@@ -58,7 +58,10 @@ async function createOne(topic: CreateTopicsRequest.CreatableTopic, request: Cre
     logger.info({ topic: topic.name, topicId: outcome.topic.topicId, partitions: outcome.topic.partitions.length, clientId: context.clientId }, 'created topic');
   }
   const created = describeCreated(outcome.topic, request.validateOnly, context);
-  if (request.timeoutMs <= 0 && !request.validateOnly) return { ...created, errorCode: ErrorCode.REQUEST_TIMED_OUT, errorMessage: null };
+  if (request.timeoutMs <= 0 && !request.validateOnly) {
+    // Kafka keeps the new topic's id but none of its details in this answer.
+    return { ...errorResult(topic.name, ErrorCode.REQUEST_TIMED_OUT, null), topicId: created.topicId };
+  }
   return created;
 }
 
