@@ -2,6 +2,7 @@ import * as protocol from '@tributary/protocol';
 import * as zlib from 'zlib';
 import type { FileHandle } from '../fs/file-system';
 import { readAt } from '../fs/file-system';
+import { isBatchChecksumValid } from './batch-checksum';
 
 /**
  * The shallow facts about one batch that storage needs, read from its header without decoding records.
@@ -23,7 +24,7 @@ export interface BatchInfo {
 }
 
 // Taken once from the protocol package: its re-exports are property getters, and these run for every batch.
-const { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_PREFIX_SIZE, isBatchCrcValid } = protocol;
+const { BATCH_HEADER_SIZE, LOG_OVERHEAD, MAGIC_PREFIX_SIZE } = protocol;
 const { BATCH_LENGTH, MAGIC, LAST_OFFSET_DELTA, MAX_TIMESTAMP, BASE_TIMESTAMP } = protocol.BatchField;
 
 const LEGACY_V0_HEADER = LOG_OVERHEAD + 4 + 1 + 1 + 4 + 4;
@@ -69,7 +70,7 @@ export function batchInfoAt(buffer: Buffer, at: number, position = at): BatchInf
 
 /** Whether a whole entry's checksum holds: CRC-32C for v2, CRC-32 (IEEE) for legacy messages. */
 export function isEntryChecksumValid(entry: Buffer, magic: number): boolean {
-  if (magic === 2) return isBatchCrcValid(entry);
+  if (magic === 2) return isBatchChecksumValid(entry);
   const stored = entry.readUInt32BE(LOG_OVERHEAD);
   return zlib.crc32(entry.subarray(LOG_OVERHEAD + 4)) >>> 0 === stored;
 }

@@ -1,0 +1,119 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { calculate as fastCrc32c } from 'fast-crc32c';
+import { SeededRandom, seedFromEnv } from '../src';
+import {
+  Crc32cImplementation,
+  crc32c,
+  crc32cImplementation,
+  isBatchChecksumValid,
+  isBatchChecksumValidAt,
+  loadNativeCrc32c,
+  updateBatchChecksum,
+} from '../src/log/batch-checksum';
+import { batchOf } from './helpers';
+
+// CRC-32C from its definition (reflected polynomial 0x82F63B78), one byte at a time through a table.
+const TABLE = Array.from({ length: 256 }, (_, b) => {
+  let crc = b;
+  for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+  return crc >>> 0;
+});
+function reference(bytes: Uint8Array, previous = 0): number {
+  let crc = ~previous >>> 0;
+  for (let i = 0; i < bytes.length; i++) crc = (TABLE[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8)) >>> 0;
+  return ~crc >>> 0;
+}
+
+const seed = seedFromEnv();
+const native = loadNativeCrc32c();
+const addonBuilt = fs.existsSync(path.join(__dirname, '..', 'build', 'Release', 'tributary_crc32c.node'));
+
+describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
+  const implementations: [string, (bytes: Uint8Array, previous?: number) => number][] = [
+    ['the chosen one', crc32c],
+    ['fast-crc32c', (bytes, previous = 0) => fastCrc32c(bytes as Buffer, previous) >>> 0],
+  ];
+  if (native) implementations.push(['the native addon', native]);
+
+  it('uses the addon whenever it was built', () => {
+    expect(native !== undefined).toBe(addonBuilt);
+    expect(crc32cImplementation).toBe(addonBuilt ? Crc32cImplementation.Native : Crc32cImplementation.FastCrc32c);
+  });
+
+  it.each(implementations)('%s gives the standard check value', (_, crc) => {
+    expect(crc(Buffer.from('123456789'))).toBe(0xe3069283);
+    expect(crc(Buffer.alloc(0))).toBe(0);
+  });
+
+  it.each(implementations)('%s matches the definition for any length and alignment, and continues a CRC', (_, crc) => {
+    const random = new SeededRandom(seed);
+    const data = Buffer.alloc(80_000);
+    for (let i = 0; i < data.length; i++) data[i] = random.int(256);
+    // Lengths around the addon's lane sizes (3 x 256 and 3 x 8192 bytes) and its 8-byte steps, at odd starts.
+    const lengths = [1, 7, 8, 9, 767, 768, 769, 3 * 768 + 5, 16 * 1024 - 21, 24_575, 24_576, 24_577, 49_160, 79_000];
+    for (let i = 0; i < 40; i++) lengths.push(random.int(79_000));
+    for (const length of lengths) {
+      const start = random.int(data.length - length);
+      const bytes = data.subarray(start, start + length);
+      const expected = reference(bytes);
+      expect({ length, start, crc: crc(bytes) }).toEqual({ length, start, crc: expected });
+      const cut = random.int(length + 1);
+      expect(crc(bytes.subarray(cut), crc(bytes.subarray(0, cut)))).toBe(expected);
+    }
+  });
+
+  (native ? it : it.skip)('the addon takes a byte range and refuses one outside the buffer', () => {
+    const crc = native as unknown as (bytes: Uint8Array, previous: number, start: number, end: number) => number;
+    const bytes = Buffer.from('xx123456789yy');
+    expect(crc(bytes, 0, 2, 11)).toBe(0xe3069283);
+    expect(crc(bytes, 0, 5, 5)).toBe(0);
+    // The addon's errors come from Node's own realm, not Jest's, so they are matched by message.
+    expect(() => crc(bytes, 0, 3, 2)).toThrow(/0 <= start <= end <= length/);
+    expect(() => crc(bytes, 0, 0, bytes.length + 1)).toThrow(/0 <= start <= end <= length/);
+    expect(() => crc(bytes, 0, -1, 2)).toThrow(/0 <= start <= end <= length/);
+    expect(() => (native as (bytes: unknown) => number)('not bytes')).toThrow(/expects a Buffer/);
+  });
+
+  it('a batch checks out until any byte its CRC covers changes; offset and leader epoch are not covered', () => {
+    const random = new SeededRandom(seed ^ 0x5eed);
+    const batch = batchOf(20, { valueBytes: 700 });
+    const set = Buffer.concat([batchOf(3), batch]);
+    const at = set.length - batch.length;
+    expect(isBatchChecksumValid(batch)).toBe(true);
+    expect(isBatchChecksumValidAt(set, at, batch.length)).toBe(true);
+    set.writeBigInt64BE(123_456n, at);
+    set.writeInt32BE(7, at + 12);
+    expect(isBatchChecksumValidAt(set, at, batch.length)).toBe(true);
+    for (let i = 0; i < 50; i++) {
+      const position = 21 + random.int(batch.length - 21);
+      const bit = 1 << random.int(8);
+      batch[position] ^= bit;
+      expect({ position, valid: isBatchChecksumValid(batch) }).toEqual({ position, valid: false });
+      updateBatchChecksum(batch);
+      expect(isBatchChecksumValid(batch)).toBe(true);
+      batch[position] ^= bit;
+      updateBatchChecksum(batch);
+    }
+  });
+
+  it('falls back to fast-crc32c when told to (or when the addon is missing), with the same answers', () => {
+    const previous = process.env.TRIBUTARY_CRC32C;
+    process.env.TRIBUTARY_CRC32C = 'fast-crc32c';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const fallback = require('../src/log/batch-checksum') as typeof import('../src/log/batch-checksum');
+        expect(fallback.crc32cImplementation).toBe(Crc32cImplementation.FastCrc32c);
+        const batch = batchOf(5);
+        expect(fallback.isBatchChecksumValidAt(Buffer.concat([Buffer.alloc(3), batch]), 3, batch.length)).toBe(true);
+        expect(fallback.crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
+        batch[batch.length - 1] ^= 1;
+        expect(fallback.isBatchChecksumValid(batch)).toBe(false);
+      });
+    } finally {
+      if (previous === undefined) delete process.env.TRIBUTARY_CRC32C;
+      else process.env.TRIBUTARY_CRC32C = previous;
+    }
+  });
+});
