@@ -369,6 +369,11 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     await expectSame(ApiKey.DeleteTopics, 6, { topics: [{ name: asTopicName('timeout-zero'), topicId: ZERO_UUID }], topicNames: [], timeoutMs: 0 });
   });
 
+  test('SASL requests on a listener without SASL', async () => {
+    for (let version = 0; version <= 1; version++) await expectSame(ApiKey.SaslHandshake, version, { mechanism: 'PLAIN' });
+    for (let version = 0; version <= 2; version++) await expectSame(ApiKey.SaslAuthenticate, version, { authBytes: Buffer.from('\u0000user\u0000secret') });
+  });
+
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */
   async function waitUntilKafkaHasLeader(name: string): Promise<void> {
     for (let attempt = 0; attempt < 100; attempt++) {

@@ -31,11 +31,13 @@ describe('ApiVersions', () => {
       errorCode: 0,
       apiKeys: [
         { apiKey: 3, minVersion: 0, maxVersion: 12 },
+        { apiKey: 17, minVersion: 0, maxVersion: 1 },
         { apiKey: 18, minVersion: 0, maxVersion: 4 },
         { apiKey: 19, minVersion: 0, maxVersion: 7 },
         { apiKey: 20, minVersion: 0, maxVersion: 6 },
         { apiKey: 32, minVersion: 0, maxVersion: 4 },
         { apiKey: 33, minVersion: 0, maxVersion: 2 },
+        { apiKey: 36, minVersion: 0, maxVersion: 2 },
         { apiKey: 37, minVersion: 0, maxVersion: 3 },
         { apiKey: 44, minVersion: 0, maxVersion: 1 },
         { apiKey: 60, minVersion: 0, maxVersion: 1 },
@@ -346,5 +348,18 @@ describe('a handler that fails unexpectedly', () => {
     ]);
     const deleted = await h.call(ApiKey.DeleteTopics, 6, { topics: [{ name: asTopicName('a'), topicId: ZERO_UUID }], topicNames: [], timeoutMs: 5000 });
     expect(deleted.responses).toEqual([{ name: 'a', topicId: ZERO_UUID, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: 'disk on fire' }]);
+  });
+});
+
+describe('SASL on a listener without SASL', () => {
+  test('SaslHandshake and SaslAuthenticate answer ILLEGAL_SASL_STATE, as Kafka does', async () => {
+    h = await openHarness();
+    expect(await h.call(ApiKey.SaslHandshake, 1, { mechanism: 'PLAIN' })).toEqual({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
+    expect(await h.call(ApiKey.SaslAuthenticate, 2, { authBytes: Buffer.from('x') })).toEqual({
+      errorCode: ErrorCode.ILLEGAL_SASL_STATE,
+      errorMessage: 'SaslAuthenticate request received after successful authentication',
+      authBytes: Buffer.alloc(0),
+      sessionLifetimeMs: 0n,
+    });
   });
 });
