@@ -1,9 +1,9 @@
 /**
  * Metadata and topic administration from the other mainstream clients: kcat (librdkafka), kafka-python
- * (including the old-protocol path with api_version=(0, 10)) and confluent-kafka's AdminClient.
+ * (including the old-protocol path with api_version=(0, 10)), confluent-kafka's AdminClient and franz-go.
  * Producing and consuming with them comes when the broker serves Produce and Fetch.
  */
-import { describeWithPeer, peerStatus } from '../helpers/peers';
+import { describeWithPeer, describeWithPeers, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
 import { TributaryProcess } from './tributary-process';
@@ -117,4 +117,18 @@ print(json.dumps({
       cluster: [true, [1001], 1001],
     });
   }, 60_000);
+});
+
+describeWithPeers(['franz-go', 'kcat'], 'franz-go', () => {
+  test('reads the cluster: id, controller, brokers and topics', async () => {
+    // kcat's metadata request for one topic auto-creates it.
+    const create = await runCommand(peerStatus('kcat').path, ['-b', broker.bootstrap, '-L', '-t', 'go-topic'], { timeoutMs: 30_000 });
+    expect(create.code).toBe(0);
+    const result = await runCommand(peerStatus('franz-go').path, ['metadata', '-brokers', broker.bootstrap], { timeoutMs: 30_000 });
+    expect(result.code).toBe(0);
+    const metadata = JSON.parse(result.stdout);
+    expect(metadata).toMatchObject({ controllerId: 1001, brokers: [{ nodeId: 1001, host: broker.host, port: broker.port }] });
+    expect(metadata.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(metadata.topics).toContainEqual({ name: 'go-topic', errorCode: 0, partitions: 2 });
+  });
 });
