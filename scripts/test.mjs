@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: everything a fresh clone needs to prove itself, in order, stopping at the first broken step.
 //   1. npm ci, when node_modules is missing or does not match package-lock.json
-//   2. tsc -b: type check and build of every package (project references)
+//   2. tsc -b: type check and build of every package (project references); then tsc -p tsconfig.tests.json,
+//      which type-checks the tests, benchmarks and generator that SWC runs unchecked
 //   3. Jest, both projects (unit and integration), at most two workers: the machines have two cores
 // Arguments after `npm test --` go to Jest (e.g. `npm test -- --selectProjects unit`, or a path pattern).
 import { spawnSync } from 'node:child_process';
@@ -87,8 +88,14 @@ function main() {
     console.log('▶ dependencies: node_modules matches package-lock.json');
   }
 
-  if (!run('type check and build', process.execPath, [path.join(repoRoot, 'node_modules/typescript/bin/tsc'), '-b'])) {
+  const tsc = path.join(repoRoot, 'node_modules/typescript/bin/tsc');
+  if (!run('type check and build', process.execPath, [tsc, '-b'])) {
     console.log('  (Jest not run: fix the build first)');
+    return finish(1);
+  }
+  // Tests, benchmarks and the generator run through SWC, which does not check types: check them here.
+  if (!run('type check tests and benchmarks', process.execPath, [tsc, '-p', 'tsconfig.tests.json'])) {
+    console.log('  (Jest not run: fix the type errors first)');
     return finish(1);
   }
 

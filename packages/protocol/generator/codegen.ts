@@ -13,7 +13,6 @@ import {
   isArrayType,
   isEmpty,
   isPrimitive,
-  isStructField,
 } from './spec-model';
 
 interface StructInfo {

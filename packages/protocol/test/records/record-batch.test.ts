@@ -193,7 +193,7 @@ describe('validateBatch', () => {
 });
 
 describe('control batches', () => {
-  it.each([ControlRecordType.Commit, ControlRecordType.Abort])('builds and reads a %s marker as Kafka lays it out', (type) => {
+  it.each([ControlRecordType.Commit, ControlRecordType.Abort] as const)('builds and reads a %s marker as Kafka lays it out', (type) => {
     const batch = buildControlBatch({ type, producerId: 4242n, producerEpoch: 3, coordinatorEpoch: 9, timestamp: T0, baseOffset: 200n, partitionLeaderEpoch: 5 });
     const header = validateBatch(batch);
     expect(header).toMatchObject({ isControl: true, isTransactional: true, producerId: 4242n, producerEpoch: 3, baseSequence: -1, recordsCount: 1, lastOffsetDelta: 0, baseTimestamp: T0, maxTimestamp: T0 });
