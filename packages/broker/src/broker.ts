@@ -1,6 +1,6 @@
 /**
- * The broker's composition root: opens the metadata, registers the handlers, binds the listeners. The log
- * layer (storage) is connected here in a later step, through the metadata's change listeners.
+ * The broker's composition root: opens the metadata, then the partition logs over `log.dirs` (storage, told
+ * about partitions through the metadata's change listeners), registers the handlers, binds the listeners.
  *
  * Listeners: `listeners` says where to bind; `advertised.listeners` (default: `listeners`) what clients are
  * told. An advertised entry with an empty host names this machine (Kafka: its canonical host name); port 0 in
@@ -14,6 +14,7 @@ import { BrokerServices } from './handlers/handler';
 import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
 import { Logger } from './logger';
+import { BrokerLogs, LogService, OpenedBrokerLogs, openBrokerLogs } from './logs';
 import { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
 import { BoundListener, SocketServer } from './server/socket-server';
 
@@ -22,7 +23,7 @@ export interface BrokerOptions {
   logger: Logger;
   clock?: Clock;
   randomBytes?: (size: number) => Buffer;
-  /** The log layer, told about every partition at start and about changes after; none until storage is wired. */
+  /** Another listener of partition changes, told after the storage layer (tests record what it hears). */
   partitionLogs?: PartitionLogs;
 }
 
@@ -41,8 +42,14 @@ export class Broker {
     readonly boundListeners: readonly BoundListener[],
     readonly advertisedEndpoints: readonly BrokerEndpoint[],
     private readonly logger: Logger,
-    private readonly logsConnection: PartitionLogsConnection | undefined,
+    private readonly storage: OpenedBrokerLogs,
+    private readonly logsConnections: readonly PartitionLogsConnection[],
   ) {}
+
+  /** The partition logs, as handlers reach them. */
+  get logs(): BrokerLogs {
+    return this.storage.logs;
+  }
 
   static async start(options: BrokerOptions): Promise<Broker> {
     const { config, logger } = options;
@@ -63,6 +70,7 @@ export class Broker {
 
     const registry = new HandlerRegistry(ALL_HANDLERS);
     let metadata: ClusterMetadata | undefined;
+    let storage: OpenedBrokerLogs | undefined;
     const services: BrokerServices = {
       get metadata(): ClusterMetadata {
         if (!metadata) throw new Error('metadata is not open yet');
@@ -71,6 +79,10 @@ export class Broker {
       // The effective configuration, with dynamic broker configs, once the metadata is open.
       get config(): BrokerConfig {
         return metadata ? metadata.brokerConfig() : config;
+      },
+      get logs(): LogService {
+        if (!storage) throw new Error('the partition logs are not open yet');
+        return storage.logs;
       },
       clock,
       logger,
@@ -104,11 +116,17 @@ export class Broker {
         onPersistError: (error) => logger.error({ err: error }, 'cannot persist metadata'),
       });
       // The logs are open before the first request is read: early connections are held unread until then.
-      const logsConnection = options.partitionLogs ? await connectPartitionLogs(metadata, options.partitionLogs, logger) : undefined;
+      storage = openBrokerLogs({ config, metadata, clock, logger });
+      const connections = [await connectPartitionLogs(metadata, storage.logs, logger)];
+      storage.logs.removeStrayLogs();
+      if (options.partitionLogs) connections.push(await connectPartitionLogs(metadata, options.partitionLogs, logger));
+      storage.startScheduler();
       server.open();
-      return new Broker(metadata, server, bound, endpoints, logger, logsConnection);
+      return new Broker(metadata, server, bound, endpoints, logger, storage, connections);
     } catch (error) {
       await server.shutdown(0);
+      storage?.close();
+      await metadata?.close();
       throw error;
     }
   }
@@ -118,8 +136,12 @@ export class Broker {
     this.stopping ??= (async () => {
       this.logger.info({}, 'shutting down');
       await this.server.shutdown(SHUTDOWN_GRACE_MS);
-      await this.logsConnection?.settled();
-      this.logsConnection?.disconnect();
+      for (const connection of this.logsConnections) {
+        await connection.settled();
+        connection.disconnect();
+      }
+      // Flushes every log and writes the checkpoints and the clean-shutdown marker: the next start skips recovery.
+      this.storage.close();
       await this.metadata.close();
       this.logger.info({}, 'shut down');
     })();

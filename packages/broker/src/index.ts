@@ -6,3 +6,4 @@ export { ALL_HANDLERS } from './handlers';
 export { SocketServer, BoundListener } from './server/socket-server';
 export { FrameDecoder, InvalidFrameSizeError } from './server/frame-decoder';
 export { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
+export { AppendListener, BrokerLogs, LogDirState, LogService, OpenedBrokerLogs, openBrokerLogs, topicLogConfig } from './logs';

@@ -1,13 +1,14 @@
 /**
  * Runs handlers the way the server does (a request frame through dispatchRequest, the response frame decoded
- * back), against standalone metadata in a temp dir, so a test asserts whole responses as a client sees them.
+ * back), against standalone metadata and the storage layer in a temp dir, so a test asserts whole responses
+ * as a client sees them.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApiKey, ApiMessages, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig, ClusterMetadata, openStandaloneMetadata } from '@tributary/metadata';
-import { ALL_HANDLERS, BrokerServices, HandlerRegistry, silentLogger } from '../src';
+import { ALL_HANDLERS, BrokerLogs, BrokerServices, HandlerRegistry, PartitionLogsConnection, connectPartitionLogs, openBrokerLogs, silentLogger } from '../src';
 import { DispatchOutcome, dispatchRequest } from '../src/server/dispatch';
 
 export const LISTENER = 'PLAINTEXT';
@@ -16,29 +17,42 @@ export const endpoints = [{ listenerName: LISTENER, host: 'broker.example', port
 export interface Harness {
   metadata: ClusterMetadata;
   registry: HandlerRegistry;
+  /** The partition logs in the harness' log dir (created with their topics, as in the broker). */
+  logs: BrokerLogs;
+  /** The log dir (the metadata and every partition log live in it). */
+  dir: string;
+  /** Resolves once the log layer has acted on every metadata change so far. */
+  settled(): Promise<void>;
   call<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<ApiMessages[K]['response']>;
   /** Dispatches raw frame bytes (without the size prefix) and returns what the connection would do. */
   raw(frame: Buffer): Promise<DispatchOutcome>;
   close(): Promise<void>;
 }
 
-export async function openHarness(config: Record<string, string> = {}): Promise<Harness> {
+export const HARNESS_NOW_MS = 1_700_000_000_000;
+
+export async function openHarness(config: Record<string, string> = {}, options: { clock?: { nowMs(): number } } = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-handlers-'));
   let counter = 0;
+  const clock = options.clock ?? { nowMs: () => HARNESS_NOW_MS };
+  const brokerConfig = BrokerConfig.of({ 'broker.id': '1', 'log.dirs': dir, ...config });
   const metadata = await openStandaloneMetadata({
-    config: BrokerConfig.of({ 'broker.id': '1', 'log.dirs': dir, ...config }),
+    config: brokerConfig,
     endpoints,
-    clock: { nowMs: () => 1_700_000_000_000 },
+    clock,
     randomBytes: (size) => Buffer.alloc(size, ++counter),
   });
+  const storage = openBrokerLogs({ config: brokerConfig, metadata, clock, logger: silentLogger });
+  const logsConnection: PartitionLogsConnection = await connectPartitionLogs(metadata, storage.logs, silentLogger);
   const registry = new HandlerRegistry(ALL_HANDLERS);
   const services: BrokerServices = {
     metadata,
     get config() {
       return metadata.brokerConfig();
     },
-    clock: { nowMs: () => 1_700_000_000_000 },
+    clock,
     logger: silentLogger,
+    logs: storage.logs,
     apiVersions: () => registry.servedApis(),
   };
   const connection = { id: 'test-0', listenerName: LISTENER, remoteAddress: '127.0.0.1:1' };
@@ -46,6 +60,9 @@ export async function openHarness(config: Record<string, string> = {}): Promise<
   return {
     metadata,
     registry,
+    logs: storage.logs,
+    dir,
+    settled: () => logsConnection.settled(),
     raw,
     async call(apiKey, version, request) {
       const frame = encodeRequestFrame(apiKey, version, 42, 'test-client', request).subarray(4);
@@ -56,6 +73,9 @@ export async function openHarness(config: Record<string, string> = {}): Promise<
       return stripTagged(response);
     },
     async close() {
+      await logsConnection.settled();
+      logsConnection.disconnect();
+      storage.close();
       await metadata.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
