@@ -1,8 +1,8 @@
 {
   "targets": [
     {
-      "target_name": "tributary_crc32c",
-      "sources": ["native/crc32c.c"],
+      "target_name": "tributary_storage",
+      "sources": ["native/addon.c"],
       "cflags": ["-O3"]
     }
   ]

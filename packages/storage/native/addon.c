@@ -1,5 +1,5 @@
 /*
- * CRC-32C (Castagnoli) for the append path, as a Node-API addon.
+ * The append path's two native helpers, as a Node-API addon: CRC-32C (Castagnoli) and a positional write.
  *
  * Why our own: every produced batch is checked on append, and a single stream of the SSE4.2 `crc32` instruction
  * (what fast-crc32c/sse4_crc32 use) is bound by the instruction's 3-cycle latency, so the check cost as much as
@@ -11,13 +11,19 @@
  * Without SSE4.2 (or off x86-64) the same function falls back to a table-driven byte loop, so the addon gives
  * correct answers everywhere; the JavaScript side prefers fast-crc32c when the addon is not built at all.
  *
- * The function follows fast-crc32c's convention: crc32c(bytes, previous = 0) continues a CRC over more bytes.
+ * pwrite(fd, bytes, position) is one pwrite(2) of the whole buffer, returning the bytes written or -errno. It is
+ * the same system call fs.writeSync makes, without the argument checks and error objects Node builds around it,
+ * which cost a tenth of a 16 KiB append (about 0.5 us of 6).
+ *
+ * crc32c follows fast-crc32c's convention: crc32c(bytes, previous = 0) continues a CRC over more bytes.
  * crc32c(bytes, previous, start, end) covers bytes[start, end) only, so a caller need not make a view first.
  */
 #include <node_api.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <errno.h>
+#include <unistd.h>
 
 #define POLY 0x82f63b78u /* CRC-32C, bit-reflected */
 
@@ -172,6 +178,35 @@ static napi_value calculate(napi_env env, napi_callback_info info) {
   return result;
 }
 
+static bool uint8_array_of(napi_env env, napi_value value, void **data, size_t *length) {
+  bool is_typed_array = false;
+  napi_typedarray_type type;
+  return napi_is_typedarray(env, value, &is_typed_array) == napi_ok && is_typed_array &&
+         napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) == napi_ok && type == napi_uint8_array;
+}
+
+static napi_value write_at(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  int32_t fd;
+  int64_t position;
+  void *data;
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      napi_get_value_int32(env, argv[0], &fd) != napi_ok || !uint8_array_of(env, argv[1], &data, &length) ||
+      napi_get_value_int64(env, argv[2], &position) != napi_ok || position < 0) {
+    napi_throw_type_error(env, NULL, "pwrite expects (fd, Buffer, position >= 0)");
+    return NULL;
+  }
+  ssize_t written;
+  do {
+    written = pwrite(fd, data, length, (off_t)position);
+  } while (written < 0 && errno == EINTR);
+  napi_value result;
+  napi_create_int64(env, written < 0 ? -(int64_t)errno : (int64_t)written, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   for (uint32_t b = 0; b < 256; b++) {
     uint32_t crc = b;
@@ -184,9 +219,11 @@ static napi_value init(napi_env env, napi_value exports) {
   __builtin_cpu_init();
   use_hardware = __builtin_cpu_supports("sse4.2");
 #endif
-  napi_value fn, hardware;
+  napi_value fn, write, hardware;
   napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, calculate, NULL, &fn);
   napi_set_named_property(env, exports, "crc32c", fn);
+  napi_create_function(env, "pwrite", NAPI_AUTO_LENGTH, write_at, NULL, &write);
+  napi_set_named_property(env, exports, "pwrite", write);
   napi_get_boolean(env, use_hardware != 0, &hardware);
   napi_set_named_property(env, exports, "hardware", hardware);
   return exports;

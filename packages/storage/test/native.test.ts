@@ -1,16 +1,17 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { calculate as fastCrc32c } from 'fast-crc32c';
-import { SeededRandom, seedFromEnv } from '../src';
+import { NodeFileSystem, SeededRandom, seedFromEnv } from '../src';
 import {
   Crc32cImplementation,
   crc32c,
   crc32cImplementation,
   isBatchChecksumValid,
   isBatchChecksumValidAt,
-  loadNativeCrc32c,
   updateBatchChecksum,
 } from '../src/log/batch-checksum';
+import { NATIVE_ADDON_PATH, nativeAddon } from '../src/native';
 import { batchOf } from './helpers';
 
 // CRC-32C from its definition (reflected polynomial 0x82F63B78), one byte at a time through a table.
@@ -26,8 +27,10 @@ function reference(bytes: Uint8Array, previous = 0): number {
 }
 
 const seed = seedFromEnv();
-const native = loadNativeCrc32c();
-const addonBuilt = fs.existsSync(path.join(__dirname, '..', 'build', 'Release', 'tributary_crc32c.node'));
+const native = nativeAddon?.crc32c;
+const addonBuilt = fs.existsSync(path.join(__dirname, '..', 'build', 'Release', 'tributary_storage.node'));
+/** Whether this process should be using the addon: built, and not turned off. */
+const addonExpected = addonBuilt && process.env.TRIBUTARY_NATIVE !== '0';
 
 describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
   const implementations: [string, (bytes: Uint8Array, previous?: number) => number][] = [
@@ -37,8 +40,9 @@ describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
   if (native) implementations.push(['the native addon', native]);
 
   it('uses the addon whenever it was built', () => {
-    expect(native !== undefined).toBe(addonBuilt);
-    expect(crc32cImplementation).toBe(addonBuilt ? Crc32cImplementation.Native : Crc32cImplementation.FastCrc32c);
+    expect(NATIVE_ADDON_PATH).toBe(path.join(__dirname, '..', 'build', 'Release', 'tributary_storage.node'));
+    expect(native !== undefined).toBe(addonExpected);
+    expect(crc32cImplementation).toBe(addonExpected ? Crc32cImplementation.Native : Crc32cImplementation.FastCrc32c);
   });
 
   it.each(implementations)('%s gives the standard check value', (_, crc) => {
@@ -97,9 +101,9 @@ describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
     }
   });
 
-  it('falls back to fast-crc32c when told to (or when the addon is missing), with the same answers', () => {
-    const previous = process.env.TRIBUTARY_CRC32C;
-    process.env.TRIBUTARY_CRC32C = 'fast-crc32c';
+  it('falls back to fast-crc32c without the addon (TRIBUTARY_NATIVE=0), with the same answers', () => {
+    const previous = process.env.TRIBUTARY_NATIVE;
+    process.env.TRIBUTARY_NATIVE = '0';
     try {
       jest.isolateModules(() => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -112,8 +116,67 @@ describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
         expect(fallback.isBatchChecksumValid(batch)).toBe(false);
       });
     } finally {
-      if (previous === undefined) delete process.env.TRIBUTARY_CRC32C;
-      else process.env.TRIBUTARY_CRC32C = previous;
+      if (previous === undefined) delete process.env.TRIBUTARY_NATIVE;
+      else process.env.TRIBUTARY_NATIVE = previous;
     }
+  });
+});
+
+describe('NodeFileSystem writes, through the addon when it is there and through fs.writeSync without it', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-storage-write-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  function exercise(nodeFs: NodeFileSystem): void {
+    const file = path.join(dir, `f-${Math.random()}`);
+    const handle = nodeFs.open(file, { create: true });
+    handle.write(Buffer.from('hello'), 0);
+    handle.write(Buffer.from('world'), 10);
+    // A view into a larger buffer writes only its own bytes.
+    handle.write(Buffer.from('xxABCxx').subarray(2, 5), 5);
+    expect(handle.size()).toBe(15);
+    expect(fs.readFileSync(file)).toEqual(Buffer.concat([Buffer.from('helloABC'), Buffer.alloc(2), Buffer.from('world')]));
+    handle.close();
+    const readOnly = nodeFs.open(file, { readOnly: true });
+    let error: NodeJS.ErrnoException | undefined;
+    try {
+      readOnly.write(Buffer.from('no'), 0);
+    } catch (caught) {
+      error = caught as NodeJS.ErrnoException;
+    }
+    expect(error?.code).toBe('EBADF');
+    readOnly.close();
+    expect(fs.readFileSync(file).subarray(0, 5).toString()).toBe('hello');
+  }
+
+  it('writes whole buffers at their positions and reports errors with the errno name', () => {
+    expect(nativeAddon !== undefined).toBe(addonExpected);
+    exercise(new NodeFileSystem());
+  });
+
+  it('does the same without the addon', () => {
+    const previous = process.env.TRIBUTARY_NATIVE;
+    process.env.TRIBUTARY_NATIVE = '0';
+    try {
+      jest.isolateModules(() => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const isolated = require('../src/fs/node-file-system') as typeof import('../src/fs/node-file-system');
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        expect((require('../src/native') as typeof import('../src/native')).nativeAddon).toBeUndefined();
+        exercise(new isolated.NodeFileSystem());
+      });
+    } finally {
+      if (previous === undefined) delete process.env.TRIBUTARY_NATIVE;
+      else process.env.TRIBUTARY_NATIVE = previous;
+    }
+  });
+
+  (nativeAddon ? it : it.skip)('the addon refuses arguments that are not (fd, bytes, position >= 0)', () => {
+    const addon = nativeAddon!;
+    expect(() => addon.pwrite(1, 'text' as unknown as Buffer, 0)).toThrow(/pwrite expects/);
+    expect(() => addon.pwrite(1, Buffer.alloc(1), -1)).toThrow(/pwrite expects/);
+    expect(addon.pwrite(-1, Buffer.alloc(1), 0)).toBe(-os.constants.errno.EBADF);
   });
 });

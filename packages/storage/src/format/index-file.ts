@@ -67,6 +67,19 @@ export class IndexFile {
     if (this.used - this.persisted >= PENDING_BYTES_BEFORE_WRITE) this.persist();
   }
 
+  /**
+   * Appends an 8-byte entry of two big-endian int32s (the offset index's layout) straight into the buffer: the
+   * active segment adds one per produced batch, so building each entry in a Buffer of its own first shows.
+   */
+  appendInt32Pair(first: number, second: number): void {
+    if (this.entrySize !== 8) throw new Error(`${this.path}: entries are ${this.entrySize} bytes, not two int32s`);
+    this.makeRoomForEntry();
+    this.bytes.writeInt32BE(first, this.used);
+    this.bytes.writeInt32BE(second, this.used + 4);
+    this.used += 8;
+    if (this.used - this.persisted >= PENDING_BYTES_BEFORE_WRITE) this.persist();
+  }
+
   /** Writes pending entries to the file. */
   persist(): void {
     if (this.persisted === this.used) return;
@@ -112,13 +125,17 @@ export class IndexFile {
   }
 
   appendInMemory(entry: Buffer): void {
+    this.makeRoomForEntry();
+    entry.copy(this.bytes, this.used);
+    this.used += this.entrySize;
+  }
+
+  private makeRoomForEntry(): void {
     if (this.used + this.entrySize > this.bytes.length) {
       const grown = Buffer.alloc(this.bytes.length * 2);
       this.bytes.copy(grown, 0, 0, this.used);
       this.bytes = grown;
     }
-    entry.copy(this.bytes, this.used);
-    this.used += this.entrySize;
   }
 
   flush(): void {

@@ -43,7 +43,7 @@ export class OffsetIndex {
   }
 
   append(relativeOffset: number, position: number): void {
-    this.file.append(encode(relativeOffset, position));
+    this.file.appendInt32Pair(relativeOffset, position);
   }
 
   /** The last entry whose offset is ≤ `relativeOffset`, or (0, 0) — the start of the segment — if none. */

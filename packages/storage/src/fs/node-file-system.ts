@@ -1,4 +1,6 @@
 import * as fs from 'fs';
+import * as util from 'util';
+import { nativeAddon } from '../native';
 import type { FileHandle, FileStat, FileSystem } from './file-system';
 
 /** The real file system, through Node's synchronous positional calls. */
@@ -65,7 +67,8 @@ class NodeFileHandle implements FileHandle {
   write(data: Buffer, position: number): void {
     let written = 0;
     while (written < data.length) {
-      written += fs.writeSync(this.fd, data, written, data.length - written, position + written);
+      const rest = written === 0 ? data : data.subarray(written);
+      written += nativeAddon ? nativeWrite(this.fd, rest, position + written, this.path) : fs.writeSync(this.fd, rest, 0, rest.length, position + written);
     }
   }
 
@@ -84,4 +87,15 @@ class NodeFileHandle implements FileHandle {
   close(): void {
     fs.closeSync(this.fd);
   }
+}
+
+/**
+ * The addon's pwrite: the same system call as fs.writeSync, without Node's wrapping (a tenth of a 16 KiB append).
+ * Errors become the same kind of error fs would throw, with the errno's name as `code`.
+ */
+function nativeWrite(fd: number, data: Buffer, position: number, path: string): number {
+  const result = nativeAddon!.pwrite(fd, data, position);
+  if (result >= 0) return result;
+  const code = util.getSystemErrorName(result);
+  throw Object.assign(new Error(`${code}: write failed, ${path}`), { code, errno: result, syscall: 'write', path });
 }

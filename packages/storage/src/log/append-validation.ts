@@ -117,7 +117,7 @@ export function validateAndAssignOffsets(
     }
 
     if (options.assignOffsets) {
-      records.writeBigInt64BE(next, at + BASE_OFFSET);
+      writeOffset(records, at + BASE_OFFSET, next);
     } else {
       const base = records.readBigInt64BE(at + BASE_OFFSET);
       if (base < next) throw new InvalidRecordError(`batch offset ${base} is below the next expected offset ${next}`);
@@ -179,6 +179,17 @@ function checkCreateTime(timestamp: number, config: LogConfig, nowMs: number): v
     throw new InvalidTimestampError(
       `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${config.messageTimestampAfterMaxMs}) after broker time ${nowMs}`,
     );
+  }
+}
+
+/** Writes an int64 offset; offsets below 2^53 (every real one) go as two int32 halves, without bigint arithmetic. */
+function writeOffset(buffer: Buffer, at: number, offset: bigint): void {
+  const value = Number(offset);
+  if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+    buffer.writeUInt32BE(Math.floor(value / 0x1_0000_0000), at);
+    buffer.writeUInt32BE(value % 0x1_0000_0000, at + 4);
+  } else {
+    buffer.writeBigInt64BE(offset, at);
   }
 }
 

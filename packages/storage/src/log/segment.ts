@@ -51,6 +51,8 @@ export interface RecoveryResult {
  */
 export class LogSegment {
   readonly baseOffset: bigint;
+  /** The largest offset whose offset relative to the base still fits the indexes' int32. */
+  private readonly lastOffsetAllowed: bigint;
   private readonly fs: FileSystem;
   private readonly dir: string;
   private suffix: string;
@@ -82,6 +84,7 @@ export class LogSegment {
     this.fs = options.fs;
     this.dir = options.dir;
     this.baseOffset = options.baseOffset;
+    this.lastOffsetAllowed = options.baseOffset + BigInt(INT32_MAX);
     this.suffix = options.fileSuffix ?? '';
     this.indexIntervalBytes = options.indexIntervalBytes;
     this.maxIndexBytes = options.maxIndexBytes;
@@ -204,7 +207,7 @@ export class LogSegment {
     if (this._size === 0) return false;
     if (this._size > segmentBytes - bytes) return true;
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
-    if (lastOffset - this.baseOffset > BigInt(INT32_MAX)) return true;
+    if (lastOffset > this.lastOffsetAllowed) return true;
     const reference = this.rollReferenceMs();
     const now = maxTimestamp >= 0 && this.rollingBasedTimestamp !== undefined && this.rollingBasedTimestamp >= 0 ? maxTimestamp : nowMs;
     return now - reference > segmentMs;

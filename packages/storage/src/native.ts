@@ -1,0 +1,34 @@
+import * as path from 'path';
+
+/**
+ * The package's optional addon (`native/addon.c`, built by `npm install` through node-gyp): a three-stream
+ * hardware CRC-32C and a bare positional write, the two costs of an append besides the kernel's own copy. When
+ * it is missing (the build failed, or `TRIBUTARY_NATIVE=0` turns it off to compare), storage uses fast-crc32c and
+ * fs.writeSync instead: slower, same results.
+ */
+export interface NativeAddon {
+  /** CRC-32C of `bytes` (or of `bytes[start, end)`), continuing from `previous` (0 to start afresh). */
+  crc32c(bytes: Uint8Array, previous?: number, start?: number, end?: number): number;
+  /** One pwrite(2) of all of `bytes` at `position`: the bytes written, or a negative errno. */
+  pwrite(fd: number, bytes: Uint8Array, position: number): number;
+  /** Whether the CPU has SSE4.2 (otherwise crc32c runs a table-driven loop in C). */
+  hardware: boolean;
+}
+
+// src/ and dist/ are both one level below the package root, where node-gyp puts build/.
+export const NATIVE_ADDON_PATH = path.join(__dirname, '..', 'build', 'Release', 'tributary_storage.node');
+
+/** Loads the addon, or returns undefined when it is missing, unusable or turned off. */
+export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAddon | undefined {
+  if (env.TRIBUTARY_NATIVE === '0') return undefined;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const addon = require(NATIVE_ADDON_PATH) as NativeAddon;
+    return typeof addon.crc32c === 'function' && typeof addon.pwrite === 'function' ? addon : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The addon this process uses, loaded once. */
+export const nativeAddon: NativeAddon | undefined = loadNativeAddon();
