@@ -49,6 +49,34 @@ describe('PartitionLog append and read', () => {
     expect(log.read(0n, 10, { minOneBatch: false }).records.length).toBe(0);
   });
 
+  it('a sequential reader whose batches exceed maxBytes gets each whole batch, byte for byte', () => {
+    const { log } = openLog();
+    const batches = [3, 1, 4, 1, 5].map((count) => batchOf(count, { valueBytes: 700 }));
+    for (const b of batches) log.append(b);
+    // From the second read on, each fetch starts where the previous one ended (the remembered-position path) and
+    // reads maxBytes first, then only the rest of the batch.
+    let offset = 0n;
+    for (const batch of batches) {
+      const { records } = log.read(offset, 1000);
+      expect(records).toEqual(batch);
+      offset = records.readBigInt64BE(0) + BigInt(records.readInt32BE(23)) + 1n;
+    }
+    expect(offset).toBe(log.logEndOffset);
+  });
+
+  it('a remembered read position whose batch size is unknown still yields the whole larger batch, and no more', () => {
+    const { log } = openLog();
+    const small = batchOf(1, { valueBytes: 10 });
+    const big = batchOf(4, { valueBytes: 900 });
+    const after = batchOf(1, { valueBytes: 10 });
+    for (const b of [small, big, after]) log.append(b);
+    // This read ends exactly at the end of `small`, so nothing of `big` (not even its size) has been seen.
+    expect(log.read(0n, small.length).records).toEqual(small);
+    expect(log.read(1n, 100).records).toEqual(big);
+    expect(log.read(1n, big.length + after.length - 1).records).toEqual(big);
+    expect(log.read(5n, 1000).records).toEqual(after);
+  });
+
   it('rejects reads outside [logStartOffset, logEndOffset] with OFFSET_OUT_OF_RANGE and answers empty at the end', () => {
     const { log } = openLog();
     log.append(batchOf(2));

@@ -15,6 +15,9 @@ import { TransactionIndex } from '../format/transaction-index';
 import { type BatchInfo, batchInfoAt, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
 
 const INT32_MAX = 2 ** 31 - 1;
+/** Base offset and length field that start every batch: enough to know a batch's size. */
+const LOG_OVERHEAD = 12;
+const BATCH_LENGTH_FIELD = 8;
 /** How many consumers' read positions a segment remembers. */
 const READ_END_POSITIONS = 64;
 
@@ -72,7 +75,7 @@ export class LogSegment {
   /** Offset after the last batch; computed lazily for segments opened from disk. */
   private nextOffsetKnown: bigint | undefined;
   /** Where recent reads ended, by the offset a sequential reader asks for next (bounded, oldest dropped). */
-  private readonly readEnds = new Map<bigint, number>();
+  private readonly readEnds = new Map<bigint, { position: number; nextSize: number | undefined }>();
   /** Timestamp of the first batch, the reference for `segment.ms`. */
   private rollingBasedTimestamp: number | undefined;
   readonly createdMs: number;
@@ -290,9 +293,12 @@ export class LogSegment {
   read(offset: bigint, maxBytes: number, maxPosition: number, minOneBatch: boolean): { records: Buffer } | undefined {
     const cached = this.readEnds.get(offset);
     let position: number;
+    /** The first batch's size when known: from the index scan, or seen after the previous read's last batch. */
     let firstSize: number | undefined;
-    if (cached !== undefined && cached < this._size) {
-      position = cached;
+    const fromCache = cached !== undefined && cached.position < this._size;
+    if (fromCache) {
+      position = cached.position;
+      firstSize = cached.nextSize;
     } else {
       const first = this.translateOffset(offset);
       if (!first) return undefined;
@@ -302,27 +308,54 @@ export class LogSegment {
     if (position >= maxPosition) return undefined;
     const limit = Math.min(maxPosition, this._size) - position;
     let length = Math.min(limit, maxBytes);
-    if (minOneBatch && firstSize !== undefined && firstSize > length) length = Math.min(firstSize, limit);
+    // A first batch larger than maxBytes is read whole in one go, along with the next batch's length field so
+    // that the next sequential read can do the same.
+    if (minOneBatch && firstSize !== undefined && firstSize > length) length = Math.min(firstSize + LOG_OVERHEAD, limit);
     if (length <= 0) return undefined;
     let buffer = this.readRange(position, length);
-    if (firstSize === undefined) {
+    const first = batchInfoAt(buffer, 0, position);
+    if (fromCache) {
       // The remembered position must still start a batch that reaches `offset`; if not, take the slow path.
-      const first = batchInfoAt(buffer, 0, position);
       if (!first || first.lastOffset < offset) {
         this.readEnds.delete(offset);
         return this.read(offset, maxBytes, maxPosition, minOneBatch);
       }
-      if (minOneBatch && first.size > buffer.length && first.size <= limit) buffer = this.readRange(position, first.size);
+      // The first batch is larger than the read and its size was not known: fetch only its missing tail.
+      if (minOneBatch && first.size > buffer.length && first.size <= limit) {
+        buffer = this.extendRead(buffer, position, Math.min(first.size + LOG_OVERHEAD, limit));
+      }
     }
+    // Whole batches within maxBytes (or the one first batch that exceeds it, when minOneBatch).
+    const budget = minOneBatch && first ? Math.max(maxBytes, first.size) : maxBytes;
     let wholeBytes = 0;
     let lastOffset = -1n;
     for (const batch of batchesIn(buffer)) {
+      if (batch.position + batch.size > budget) break;
       wholeBytes = batch.position + batch.size;
       lastOffset = batch.lastOffset;
     }
     if (wholeBytes === 0) return undefined;
-    this.rememberReadEnd(lastOffset + 1n, position + wholeBytes);
+    const rest = buffer.length - wholeBytes;
+    const nextSize = rest >= LOG_OVERHEAD ? buffer.readInt32BE(wholeBytes + BATCH_LENGTH_FIELD) + LOG_OVERHEAD : undefined;
+    this.rememberReadEnd(lastOffset + 1n, position + wholeBytes, nextSize !== undefined && nextSize > LOG_OVERHEAD ? nextSize : undefined);
     return { records: buffer.subarray(0, wholeBytes) };
+  }
+
+  /** `head` (the bytes at `position`) followed by the file's next bytes, up to `length` in all. */
+  private extendRead(head: Buffer, position: number, length: number): Buffer {
+    const whole = Buffer.allocUnsafe(length);
+    head.copy(whole, 0);
+    let filled = head.length;
+    try {
+      while (filled < length) {
+        const n = this.handle.read(whole, filled, length - filled, position + filled);
+        if (n === 0) break;
+        filled += n;
+      }
+    } catch (cause) {
+      throw storageError('read', this.logPath, cause);
+    }
+    return filled === length ? whole : whole.subarray(0, filled);
   }
 
   private readRange(position: number, length: number): Buffer {
@@ -333,9 +366,9 @@ export class LogSegment {
     }
   }
 
-  private rememberReadEnd(nextOffset: bigint, position: number): void {
+  private rememberReadEnd(nextOffset: bigint, position: number, nextSize: number | undefined): void {
     this.readEnds.delete(nextOffset);
-    this.readEnds.set(nextOffset, position);
+    this.readEnds.set(nextOffset, { position, nextSize });
     if (this.readEnds.size > READ_END_POSITIONS) {
       const oldest = this.readEnds.keys().next().value as bigint;
       this.readEnds.delete(oldest);
