@@ -13,6 +13,7 @@ import { BrokerConfig, BrokerEndpoint, Clock, ClusterMetadata, InvalidListenerEr
 import { BrokerServices } from './handlers/handler';
 import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
+import { shutdownFetches } from './fetch/fetch-state';
 import { Logger } from './logger';
 import { BrokerLogs, LogService, OpenedBrokerLogs, openBrokerLogs } from './logs';
 import { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
@@ -135,6 +136,8 @@ export class Broker {
   shutdown(): Promise<void> {
     this.stopping ??= (async () => {
       this.logger.info({}, 'shutting down');
+      // Fetches waiting for data are answered now with what there is, rather than holding the drain for max wait.
+      shutdownFetches(this.storage.logs);
       await this.server.shutdown(SHUTDOWN_GRACE_MS);
       for (const connection of this.logsConnections) {
         await connection.settled();

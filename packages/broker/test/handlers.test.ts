@@ -30,6 +30,7 @@ describe('ApiVersions', () => {
     expect(response).toEqual({
       errorCode: 0,
       apiKeys: [
+        { apiKey: 1, minVersion: 0, maxVersion: 17 },
         { apiKey: 3, minVersion: 0, maxVersion: 12 },
         { apiKey: 17, minVersion: 0, maxVersion: 1 },
         { apiKey: 18, minVersion: 0, maxVersion: 4 },

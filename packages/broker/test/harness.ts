@@ -10,6 +10,8 @@ import { ApiKey, ApiMessages, decodeResponseFrame, encodeRequestFrame } from '@t
 import { BrokerConfig, ClusterMetadata, openStandaloneMetadata } from '@tributary/metadata';
 import { ALL_HANDLERS, BrokerLogs, BrokerServices, HandlerRegistry, PartitionLogsConnection, connectPartitionLogs, openBrokerLogs, silentLogger } from '../src';
 import { DispatchOutcome, dispatchRequest } from '../src/server/dispatch';
+import { GroupService, brokerScheduler } from '../src/groups';
+import { Scheduler } from '@tributary/group-coordinator';
 
 export const LISTENER = 'PLAINTEXT';
 export const endpoints = [{ listenerName: LISTENER, host: 'broker.example', port: 9092, securityProtocol: 'PLAINTEXT' }];
@@ -19,6 +21,8 @@ export interface Harness {
   registry: HandlerRegistry;
   /** The partition logs in the harness' log dir (created with their topics, as in the broker). */
   logs: BrokerLogs;
+  /** The group coordinator service, on the harness clock (or the scheduler given). */
+  groups: GroupService;
   /** The log dir (the metadata and every partition log live in it). */
   dir: string;
   /** Resolves once the log layer has acted on every metadata change so far. */
@@ -31,7 +35,7 @@ export interface Harness {
 
 export const HARNESS_NOW_MS = 1_700_000_000_000;
 
-export async function openHarness(config: Record<string, string> = {}, options: { clock?: { nowMs(): number } } = {}): Promise<Harness> {
+export async function openHarness(config: Record<string, string> = {}, options: { clock?: { nowMs(): number }; scheduler?: Scheduler } = {}): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-handlers-'));
   let counter = 0;
   const clock = options.clock ?? { nowMs: () => HARNESS_NOW_MS };
@@ -44,6 +48,13 @@ export async function openHarness(config: Record<string, string> = {}, options: 
   });
   const storage = openBrokerLogs({ config: brokerConfig, metadata, clock, logger: silentLogger });
   const logsConnection: PartitionLogsConnection = await connectPartitionLogs(metadata, storage.logs, silentLogger);
+  const groups = GroupService.start({
+    metadata,
+    config: () => metadata.brokerConfig(),
+    logs: storage.logs,
+    scheduler: options.scheduler ?? brokerScheduler(clock),
+    logger: silentLogger,
+  });
   const registry = new HandlerRegistry(ALL_HANDLERS);
   const services: BrokerServices = {
     metadata,
@@ -53,6 +64,7 @@ export async function openHarness(config: Record<string, string> = {}, options: 
     clock,
     logger: silentLogger,
     logs: storage.logs,
+    groups,
     apiVersions: () => registry.servedApis(),
   };
   const connection = { id: 'test-0', listenerName: LISTENER, remoteAddress: '127.0.0.1:1' };
@@ -61,6 +73,7 @@ export async function openHarness(config: Record<string, string> = {}, options: 
     metadata,
     registry,
     logs: storage.logs,
+    groups,
     dir,
     settled: () => logsConnection.settled(),
     raw,
@@ -73,6 +86,8 @@ export async function openHarness(config: Record<string, string> = {}, options: 
       return stripTagged(response);
     },
     async close() {
+      groups.shutdown();
+      await groups.loaded();
       await logsConnection.settled();
       logsConnection.disconnect();
       storage.close();

@@ -7,6 +7,7 @@ import { ApiKey, ApiMessages } from '@tributary/protocol';
 import { BrokerConfig, Clock, ClusterMetadata } from '@tributary/metadata';
 import { Logger } from '../logger';
 import type { LogService } from '../logs/log-service';
+import type { GroupService } from '../groups/group-service';
 
 /**
  * Returned by a handler whose request gets no response (Produce with acks=0). A frozen object rather than a
@@ -31,6 +32,8 @@ export interface BrokerServices {
   logger: Logger;
   /** The partition logs hosted here: lookups by name or id, appends, append listeners (see logs/log-service.ts). */
   logs: LogService;
+  /** The classic group coordinator over `__consumer_offsets`, and where FindCoordinator finds it. */
+  groups: GroupService;
   /** The served API versions, for ApiVersions. */
   apiVersions(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -1,4 +1,5 @@
 import { Handler } from './handler';
+import { fetchHandler } from './01-fetch';
 import { metadataHandler } from './03-metadata';
 import { saslHandshakeHandler } from './17-sasl-handshake';
 import { apiVersionsHandler } from './18-api-versions';
@@ -13,6 +14,7 @@ import { describeClusterHandler } from './60-describe-cluster';
 
 /** Every handler this broker serves; the composition root registers them all. */
 export const ALL_HANDLERS: readonly Handler[] = [
+  fetchHandler,
   metadataHandler,
   saslHandshakeHandler,
   apiVersionsHandler,
