@@ -31,6 +31,7 @@ describe('ApiVersions', () => {
       errorCode: 0,
       apiKeys: [
         { apiKey: 1, minVersion: 0, maxVersion: 17 },
+        { apiKey: 0, minVersion: 0, maxVersion: 11 },
         { apiKey: 3, minVersion: 0, maxVersion: 12 },
         { apiKey: 17, minVersion: 0, maxVersion: 1 },
         { apiKey: 18, minVersion: 0, maxVersion: 4 },

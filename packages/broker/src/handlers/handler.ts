@@ -16,6 +16,22 @@ import type { GroupService } from '../groups/group-service';
 export const NO_RESPONSE = Object.freeze({ noResponse: true as const });
 export type NoResponse = typeof NO_RESPONSE;
 
+/**
+ * Returned by a handler whose request is answered by closing the connection: Kafka does this for a Produce with
+ * acks=0 that failed, so that the client, which reads no response, notices and refreshes its metadata.
+ */
+export interface CloseConnection {
+  closeConnection: string;
+}
+
+export function closeConnection(reason: string): CloseConnection {
+  return { closeConnection: reason };
+}
+
+export function isCloseConnection(value: unknown): value is CloseConnection {
+  return typeof value === 'object' && value !== null && typeof (value as CloseConnection).closeConnection === 'string';
+}
+
 export interface ConnectionInfo {
   /** Unique per connection, for logs. */
   id: string;
@@ -46,7 +62,7 @@ export interface RequestContext {
   services: BrokerServices;
 }
 
-export type HandlerResult<R> = R | NoResponse | Promise<R | NoResponse>;
+export type HandlerResult<R> = R | NoResponse | CloseConnection | Promise<R | NoResponse | CloseConnection>;
 
 export interface Handler<K extends ApiKey = ApiKey> {
   apiKey: K;

@@ -1,4 +1,5 @@
 import { Handler } from './handler';
+import { produceHandler } from './00-produce';
 import { fetchHandler } from './01-fetch';
 import { metadataHandler } from './03-metadata';
 import { saslHandshakeHandler } from './17-sasl-handshake';
@@ -14,6 +15,7 @@ import { describeClusterHandler } from './60-describe-cluster';
 
 /** Every handler this broker serves; the composition root registers them all. */
 export const ALL_HANDLERS: readonly Handler[] = [
+  produceHandler,
   fetchHandler,
   metadataHandler,
   saslHandshakeHandler,

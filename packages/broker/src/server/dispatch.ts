@@ -18,7 +18,7 @@ import {
   encodeResponseFrame,
   parseRequestHeader,
 } from '@tributary/protocol';
-import { ConnectionInfo, BrokerServices, NO_RESPONSE, RequestContext } from '../handlers/handler';
+import { ConnectionInfo, BrokerServices, NO_RESPONSE, RequestContext, isCloseConnection } from '../handlers/handler';
 import { HandlerRegistry } from '../handlers/registry';
 
 export type DispatchOutcome =
@@ -86,7 +86,9 @@ export function dispatchRequest(frame: Buffer, registry: HandlerRegistry, servic
   const finish = (response: unknown): DispatchOutcome =>
     response === NO_RESPONSE
       ? { kind: 'none' }
-      : { kind: 'respond', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response as never) };
+      : isCloseConnection(response)
+        ? { kind: 'close', reason: response.closeConnection }
+        : { kind: 'respond', chunks: encodeResponseFrame(apiKey, version, header.correlationId, response as never) };
   // A handler's exception is a bug. Kafka answers it with UNKNOWN_SERVER_ERROR on every item of the request
   // (and logs it); so do we where the handler can build that answer, and close the connection otherwise.
   const fault = (error: unknown): DispatchOutcome => {

@@ -1,0 +1,168 @@
+/**
+ * Produce (key 0), versions 0-11.
+ *
+ * Behaviour, as Kafka 3.9's KafkaApis.handleProduceRequest and ReplicaManager.appendToLocalLog answer it:
+ * - per partition, in this order: UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata does not know; the
+ *   request-version rules on the records (v3+: one batch of magic 2, zstd from v7); INVALID_REQUIRED_ACKS when
+ *   acks is not -1, 0 or 1; INVALID_TOPIC_EXCEPTION for an internal topic unless the client id is
+ *   `__admin_client`; NOT_LEADER_OR_FOLLOWER (with the current leader, v10+) where this broker is not the
+ *   leader; KAFKA_STORAGE_ERROR for an offline log dir; NOT_ENOUGH_REPLICAS for acks=-1 below
+ *   min.insync.replicas; then the record rules (see produce/prepare-records.ts) and storage's (CORRUPT_MESSAGE,
+ *   MESSAGE_TOO_LARGE, RECORD_LIST_TOO_LARGE, INVALID_RECORD, INVALID_TIMESTAMP with record errors v8+);
+ * - a failed partition answers base offset -1 and log append time -1; its log start offset is -1 for the
+ *   errors Kafka raises before it looks at the log (and for corrupt, too large and storage errors, as Kafka
+ *   does), else the partition's; only record errors carry an error message;
+ * - success: the base offset, the log append time (-1 under CreateTime) and the log start offset;
+ * - acks=0: no response, unless a partition failed, then the connection is closed, as Kafka does;
+ * - acks=-1 on a standalone broker is acks=1: this broker is the only replica, so an append is committed once
+ *   written. The timeout therefore never expires;
+ * - transactional batches without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition.
+ *   Transactional and idempotent batches are otherwise stored as they come: producer-state checks (sequences,
+ *   epochs, transaction verification) arrive with the transactions work (issue 6);
+ * - auto.create.topics.enable does not apply: a Kafka 3.x broker creates topics from Metadata only.
+ * Partitions are answered in request order (Kafka's order is its hash map's).
+ */
+import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse, TributaryError, asBrokerId } from '@tributary/protocol';
+import { PartitionState, TopicMetadata } from '@tributary/metadata';
+import { KafkaStorageError, PartitionLog } from '@tributary/storage';
+import { appendSettings } from '../produce/append-settings';
+import { checkRecordsForVersion, isTransactional, prepareProducedRecords } from '../produce/prepare-records';
+import { RecordValidationError } from '../produce/produce-errors';
+import { brokersOnListener } from './broker-endpoints';
+import { RequestContext, NO_RESPONSE, closeConnection, defineHandler } from './handler';
+
+/** The client id Kafka's admin tools use; only it may write to internal topics. */
+const ADMIN_CLIENT_ID = '__admin_client';
+const NO_OFFSET = -1n;
+const NO_LEADER = Object.freeze({ leaderId: asBrokerId(-1), leaderEpoch: -1 });
+const EMPTY = Buffer.alloc(0);
+
+/** Errors Kafka answers with log start offset -1 even once it found the partition (UNKNOWN_LOG_APPEND_INFO). */
+const WITHOUT_LOG_START = new Set<number>([
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
+type PartitionResponse = ProduceResponse.PartitionProduceResponse;
+
+export const produceHandler = defineHandler({
+  apiKey: ApiKey.Produce,
+  minVersion: 0,
+  maxVersion: 11,
+  handle(request, context) {
+    const transactionalWithoutId =
+      request.transactionalId === null && request.topicData.some((topic) => topic.partitionData.some((partition) => isTransactional(partition.records)));
+    const responses = transactionalWithoutId
+      ? errorResponses(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      : request.topicData.map((topic) => produceTopic(request, topic, context));
+    const failed = responses.some((topic) => topic.partitionResponses.some((partition) => partition.errorCode !== ErrorCode.NONE));
+    if (request.acks === 0) {
+      return failed ? closeConnection(`produce with acks=0 failed: ${summarize(responses)}`) : NO_RESPONSE;
+    }
+    const leaders = responses.flatMap((topic) => topic.partitionResponses.map((partition) => partition.currentLeader.leaderId)).filter((id) => id >= 0);
+    const nodeEndpoints =
+      context.apiVersion >= 10
+        ? brokersOnListener(context.services.metadata, context.connection.listenerName)
+            .filter((broker) => leaders.includes(broker.brokerId))
+            .map((broker) => ({ nodeId: broker.brokerId, host: broker.host, port: broker.port, rack: broker.rack }))
+        : [];
+    return { responses, throttleTimeMs: 0, nodeEndpoints };
+  },
+  errorResponse(request, errorCode) {
+    return { responses: errorResponses(request, errorCode), throttleTimeMs: 0, nodeEndpoints: [] };
+  },
+});
+
+function produceTopic(request: ProduceRequest, topic: ProduceRequest.TopicProduceData, context: RequestContext): ProduceResponse.TopicProduceResponse {
+  const metadata = context.services.metadata.topic(topic.name);
+  return {
+    name: topic.name,
+    partitionResponses: topic.partitionData.map((partition) => producePartition(request, metadata, topic.name, partition, context)),
+  };
+}
+
+function producePartition(
+  request: ProduceRequest,
+  topic: TopicMetadata | undefined,
+  topicName: string,
+  partition: ProduceRequest.PartitionProduceData,
+  context: RequestContext,
+): PartitionResponse {
+  const { services, apiVersion } = context;
+  const state = topic?.partitions[partition.index];
+  if (!topic || !state) return failure(partition.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const records = partition.records ?? EMPTY;
+  try {
+    checkRecordsForVersion(apiVersion, records);
+  } catch (error) {
+    if (error instanceof TributaryError) return failure(partition.index, error.code);
+    throw error;
+  }
+  if (request.acks !== -1 && request.acks !== 0 && request.acks !== 1) return failure(partition.index, ErrorCode.INVALID_REQUIRED_ACKS);
+  if (topic.isInternal && context.clientId !== ADMIN_CLIENT_ID) return failure(partition.index, ErrorCode.INVALID_TOPIC_EXCEPTION);
+
+  let log: PartitionLog | undefined;
+  try {
+    log = services.logs.partition(topic.name, partition.index);
+  } catch (error) {
+    if (error instanceof KafkaStorageError) return failure(partition.index, ErrorCode.KAFKA_STORAGE_ERROR);
+    throw error;
+  }
+  if (!log || state.leaderId !== services.metadata.localBrokerId) return notLeader(partition.index, state, apiVersion);
+
+  try {
+    const settings = appendSettings(topic, services.config);
+    if (request.acks === -1 && state.isr.length < settings.minInsyncReplicas) {
+      return failure(partition.index, ErrorCode.NOT_ENOUGH_REPLICAS, log.logStartOffset);
+    }
+    const nowMs = services.clock.nowMs();
+    const prepared = prepareProducedRecords(records, { name: `${topicName}-${partition.index}`, config: log.config, settings, nowMs });
+    // A set with no whole entry appends nothing, and Kafka answers it without an error.
+    if (prepared.length === 0) return success(partition.index, NO_OFFSET, NO_OFFSET, log.logStartOffset);
+    const result = services.logs.append(log, prepared, { leaderEpoch: state.leaderEpoch });
+    return success(partition.index, result.firstOffset, BigInt(result.logAppendTimeMs), result.logStartOffset);
+  } catch (error) {
+    if (error instanceof RecordValidationError) {
+      return {
+        ...failure(partition.index, error.code, log.logStartOffset),
+        recordErrors: error.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
+        errorMessage: error.message,
+      };
+    }
+    if (error instanceof TributaryError) {
+      if (error.code === ErrorCode.KAFKA_STORAGE_ERROR) services.logger.error({ err: error, topic: topicName, partition: partition.index }, 'produce failed on a storage error');
+      return failure(partition.index, error.code, WITHOUT_LOG_START.has(error.code) ? NO_OFFSET : log.logStartOffset);
+    }
+    throw error;
+  }
+}
+
+function success(index: number, baseOffset: bigint, logAppendTimeMs: bigint, logStartOffset: bigint): PartitionResponse {
+  return { index, errorCode: ErrorCode.NONE, baseOffset, logAppendTimeMs, logStartOffset, recordErrors: [], errorMessage: null, currentLeader: { ...NO_LEADER } };
+}
+
+function failure(index: number, errorCode: number, logStartOffset = NO_OFFSET): PartitionResponse {
+  return { index, errorCode, baseOffset: NO_OFFSET, logAppendTimeMs: NO_OFFSET, logStartOffset, recordErrors: [], errorMessage: null, currentLeader: { ...NO_LEADER } };
+}
+
+/** v10+ tells the client who leads instead (KIP-951), so it need not refresh its metadata first. */
+function notLeader(index: number, state: PartitionState, apiVersion: number): PartitionResponse {
+  const response = failure(index, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  if (apiVersion >= 10) response.currentLeader = { leaderId: state.leaderId, leaderEpoch: state.leaderEpoch };
+  return response;
+}
+
+
+function errorResponses(request: ProduceRequest, errorCode: number): ProduceResponse.TopicProduceResponse[] {
+  return request.topicData.map((topic) => ({ name: topic.name, partitionResponses: topic.partitionData.map((partition) => failure(partition.index, errorCode)) }));
+}
+
+function summarize(responses: readonly ProduceResponse.TopicProduceResponse[]): string {
+  return responses
+    .flatMap((topic) => topic.partitionResponses.map((partition) => `${topic.name}-${partition.index}: ${ErrorCode[partition.errorCode] ?? partition.errorCode}`))
+    .join(', ');
+}
