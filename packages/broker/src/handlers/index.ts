@@ -1,13 +1,17 @@
 import { Handler } from './handler';
 import { produceHandler } from './00-produce';
 import { fetchHandler } from './01-fetch';
+import { listOffsetsHandler } from './02-list-offsets';
 import { metadataHandler } from './03-metadata';
 import { saslHandshakeHandler } from './17-sasl-handshake';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
+import { deleteRecordsHandler } from './21-delete-records';
+import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
 import { describeConfigsHandler } from './32-describe-configs';
 import { alterConfigsHandler } from './33-alter-configs';
+import { describeLogDirsHandler } from './35-describe-log-dirs';
 import { saslAuthenticateHandler } from './36-sasl-authenticate';
 import { createPartitionsHandler } from './37-create-partitions';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
@@ -16,6 +20,10 @@ import { describeClusterHandler } from './60-describe-cluster';
 /** Every handler this broker serves; the composition root registers them all. */
 export const ALL_HANDLERS: readonly Handler[] = [
   produceHandler,
+  listOffsetsHandler,
+  deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
+  describeLogDirsHandler,
   fetchHandler,
   metadataHandler,
   saslHandshakeHandler,
