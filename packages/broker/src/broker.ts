@@ -14,6 +14,7 @@ import { BrokerServices } from './handlers/handler';
 import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
 import { shutdownFetches } from './fetch/fetch-state';
+import { GroupService, brokerScheduler } from './groups';
 import { Logger } from './logger';
 import { BrokerLogs, LogService, OpenedBrokerLogs, openBrokerLogs } from './logs';
 import { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
@@ -45,7 +46,13 @@ export class Broker {
     private readonly logger: Logger,
     private readonly storage: OpenedBrokerLogs,
     private readonly logsConnections: readonly PartitionLogsConnection[],
+    private readonly groupService: GroupService,
   ) {}
+
+  /** The group coordinator service (for tests that wait for `__consumer_offsets` to load). */
+  get groups(): GroupService {
+    return this.groupService;
+  }
 
   /** The partition logs, as handlers reach them. */
   get logs(): BrokerLogs {
@@ -72,6 +79,7 @@ export class Broker {
     const registry = new HandlerRegistry(ALL_HANDLERS);
     let metadata: ClusterMetadata | undefined;
     let storage: OpenedBrokerLogs | undefined;
+    let groups: GroupService | undefined;
     const services: BrokerServices = {
       get metadata(): ClusterMetadata {
         if (!metadata) throw new Error('metadata is not open yet');
@@ -84,6 +92,10 @@ export class Broker {
       get logs(): LogService {
         if (!storage) throw new Error('the partition logs are not open yet');
         return storage.logs;
+      },
+      get groups(): GroupService {
+        if (!groups) throw new Error('the group coordinator is not started yet');
+        return groups;
       },
       clock,
       logger,
@@ -122,10 +134,20 @@ export class Broker {
       storage.logs.removeStrayLogs();
       if (options.partitionLogs) connections.push(await connectPartitionLogs(metadata, options.partitionLogs, logger));
       storage.startScheduler();
+      // Loads the __consumer_offsets partitions led here; their groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.
+      const openMetadata = metadata;
+      groups = GroupService.start({
+        metadata: openMetadata,
+        config: () => openMetadata.brokerConfig(),
+        logs: storage.logs,
+        scheduler: brokerScheduler(clock),
+        logger,
+      });
       server.open();
-      return new Broker(metadata, server, bound, endpoints, logger, storage, connections);
+      return new Broker(metadata, server, bound, endpoints, logger, storage, connections, groups);
     } catch (error) {
       await server.shutdown(0);
+      groups?.shutdown();
       storage?.close();
       await metadata?.close();
       throw error;
@@ -138,11 +160,17 @@ export class Broker {
       this.logger.info({}, 'shutting down');
       // Fetches waiting for data are answered now with what there is, rather than holding the drain for max wait.
       shutdownFetches(this.storage.logs);
-      await this.server.shutdown(SHUTDOWN_GRACE_MS);
+      const drained = this.server.shutdown(SHUTDOWN_GRACE_MS);
+      // As Kafka's coordinator shutdown: parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) now
+      // instead of holding the drain for a whole rebalance timeout.
+      this.groupService.shutdown();
+      await drained;
       for (const connection of this.logsConnections) {
         await connection.settled();
         connection.disconnect();
       }
+      // A partition load still reading must finish (it stops early) before the logs close under it.
+      await this.groupService.loaded();
       // Flushes every log and writes the checkpoints and the clean-shutdown marker: the next start skips recovery.
       this.storage.close();
       await this.metadata.close();

@@ -34,6 +34,15 @@ describe('ApiVersions', () => {
         { apiKey: 1, minVersion: 0, maxVersion: 17 },
         { apiKey: 2, minVersion: 0, maxVersion: 9 },
         { apiKey: 3, minVersion: 0, maxVersion: 12 },
+        { apiKey: 8, minVersion: 0, maxVersion: 9 },
+        { apiKey: 9, minVersion: 0, maxVersion: 9 },
+        { apiKey: 10, minVersion: 0, maxVersion: 5 },
+        { apiKey: 11, minVersion: 0, maxVersion: 9 },
+        { apiKey: 12, minVersion: 0, maxVersion: 4 },
+        { apiKey: 13, minVersion: 0, maxVersion: 5 },
+        { apiKey: 14, minVersion: 0, maxVersion: 5 },
+        { apiKey: 15, minVersion: 0, maxVersion: 5 },
+        { apiKey: 16, minVersion: 0, maxVersion: 5 },
         { apiKey: 17, minVersion: 0, maxVersion: 1 },
         { apiKey: 18, minVersion: 0, maxVersion: 4 },
         { apiKey: 19, minVersion: 0, maxVersion: 7 },
@@ -45,7 +54,9 @@ describe('ApiVersions', () => {
         { apiKey: 35, minVersion: 0, maxVersion: 4 },
         { apiKey: 36, minVersion: 0, maxVersion: 2 },
         { apiKey: 37, minVersion: 0, maxVersion: 3 },
+        { apiKey: 42, minVersion: 0, maxVersion: 2 },
         { apiKey: 44, minVersion: 0, maxVersion: 1 },
+        { apiKey: 47, minVersion: 0, maxVersion: 0 },
         { apiKey: 60, minVersion: 0, maxVersion: 1 },
       ],
       throttleTimeMs: 0,
@@ -92,8 +103,8 @@ describe('closing cases', () => {
     h = await openHarness();
     const unknownKey = Buffer.from([0x03, 0xe7, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
     expect(await h.raw(unknownKey)).toEqual({ kind: 'close', reason: 'unknown API key 999' });
-    const listGroups = encodeRequestFrame(ApiKey.ListGroups, 0, 1, null, { statesFilter: [], typesFilter: [] }).subarray(4);
-    expect(await h.raw(listGroups)).toEqual({ kind: 'close', reason: 'ListGroups is not served by this broker' });
+    const describeTokens = encodeRequestFrame(ApiKey.DescribeDelegationToken, 0, 1, null, { owners: null }).subarray(4);
+    expect(await h.raw(describeTokens)).toEqual({ kind: 'close', reason: 'DescribeDelegationToken is not served by this broker' });
     const metadataV13 = encodeRequestFrame(ApiKey.Metadata, 12, 1, null, metadataRequest(null)).subarray(4);
     metadataV13.writeInt16BE(13, 2);
     expect(await h.raw(metadataV13)).toEqual({ kind: 'close', reason: 'Metadata version 13 is not served (versions 0-12)' });

@@ -3,6 +3,15 @@ import { produceHandler } from './00-produce';
 import { fetchHandler } from './01-fetch';
 import { listOffsetsHandler } from './02-list-offsets';
 import { metadataHandler } from './03-metadata';
+import { offsetCommitHandler } from './08-offset-commit';
+import { offsetFetchHandler } from './09-offset-fetch';
+import { findCoordinatorHandler } from './10-find-coordinator';
+import { joinGroupHandler } from './11-join-group';
+import { heartbeatHandler } from './12-heartbeat';
+import { leaveGroupHandler } from './13-leave-group';
+import { syncGroupHandler } from './14-sync-group';
+import { describeGroupsHandler } from './15-describe-groups';
+import { listGroupsHandler } from './16-list-groups';
 import { saslHandshakeHandler } from './17-sasl-handshake';
 import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
@@ -14,7 +23,9 @@ import { alterConfigsHandler } from './33-alter-configs';
 import { describeLogDirsHandler } from './35-describe-log-dirs';
 import { saslAuthenticateHandler } from './36-sasl-authenticate';
 import { createPartitionsHandler } from './37-create-partitions';
+import { deleteGroupsHandler } from './42-delete-groups';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
+import { offsetDeleteHandler } from './47-offset-delete';
 import { describeClusterHandler } from './60-describe-cluster';
 
 /** Every handler this broker serves; the composition root registers them all. */
@@ -26,6 +37,15 @@ export const ALL_HANDLERS: readonly Handler[] = [
   describeLogDirsHandler,
   fetchHandler,
   metadataHandler,
+  offsetCommitHandler,
+  offsetFetchHandler,
+  findCoordinatorHandler,
+  joinGroupHandler,
+  heartbeatHandler,
+  leaveGroupHandler,
+  syncGroupHandler,
+  describeGroupsHandler,
+  listGroupsHandler,
   saslHandshakeHandler,
   apiVersionsHandler,
   createTopicsHandler,
@@ -34,6 +54,8 @@ export const ALL_HANDLERS: readonly Handler[] = [
   alterConfigsHandler,
   saslAuthenticateHandler,
   createPartitionsHandler,
+  deleteGroupsHandler,
   incrementalAlterConfigsHandler,
+  offsetDeleteHandler,
   describeClusterHandler,
 ] as unknown as readonly Handler[];
