@@ -3,7 +3,7 @@
  * the decoded answers compared whole, after replacing what must differ (topic ids, the cluster id, ports) by
  * placeholders. Where Tributary deliberately differs, the test says so next to the case.
  */
-import { ApiKey, ApiMessages, ZERO_UUID, asBrokerId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, CompressionType, ZERO_UUID, asBrokerId, asTopicName, buildLegacyMessageSet, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
 import { RawClient } from './raw-client';
@@ -372,6 +372,109 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
   test('SASL requests on a listener without SASL', async () => {
     for (let version = 0; version <= 1; version++) await expectSame(ApiKey.SaslHandshake, version, { mechanism: 'PLAIN' });
     for (let version = 0; version <= 2; version++) await expectSame(ApiKey.SaslAuthenticate, version, { authBytes: Buffer.from('\u0000user\u0000secret') });
+  });
+
+  test('Produce v0-v11, ListOffsets v0-v9, DeleteRecords and OffsetForLeaderEpoch: answers and errors', async () => {
+    // The same answer from both, and an answer at all (two closed connections would compare equal too).
+    const answered = async <K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request']) => {
+      const answer = await expectSame(apiKey, version, request);
+      expect(answer).not.toBe('closed');
+      return answer;
+    };
+    await answered(ApiKey.CreateTopics, 7, {
+      topics: [
+        topic('produced', 2),
+        topic('produce-compacted', 1, { configs: [{ name: 'cleanup.policy', value: 'compact' }] }),
+        topic('produce-small', 1, { configs: [{ name: 'max.message.bytes', value: '200' }] }),
+      ],
+      timeoutMs: 10_000,
+      validateOnly: false,
+    });
+    for (const name of ['produced', 'produce-compacted', 'produce-small']) await waitUntilKafkaHasLeader(name);
+    const batch = (count: number, fields: Partial<Parameters<typeof buildRecordBatch>[0]> = {}, key: (i: number) => Buffer | null = (i) => Buffer.from(`k${i}`)) =>
+      buildRecordBatch({
+        records: Array.from({ length: count }, (_, i) => ({ timestamp: 1_700_000_000_000n + BigInt(i * 10), key: key(i), value: Buffer.from(`v${i}`) })),
+        ...fields,
+      });
+    const produce = (name: string, records: Buffer, fields: object = {}, index = 0): ApiMessages[ApiKey.Produce]['request'] => ({
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 10_000,
+      topicData: [{ name: asTopicName(name), partitionData: [{ index, records }] }],
+      ...fields,
+    });
+    // Successes at every version: offsets 0.. of partition 0, each version one more batch of 2.
+    for (let version = 0; version <= 11; version++) {
+      const answer = (await answered(ApiKey.Produce, version, produce('produced', batch(2, { compression: version >= 7 ? CompressionType.Zstd : CompressionType.Gzip })))) as ApiMessages[ApiKey.Produce]['response'];
+      expect(answer.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: BigInt(version * 2) });
+    }
+    const badCrc = batch(2);
+    badCrc[badCrc.length - 1] ^= 1;
+    await answered(ApiKey.Produce, 9, produce('produced', badCrc));
+    await answered(ApiKey.Produce, 9, produce('missing-topic', batch(1)));
+    await answered(ApiKey.Produce, 9, produce('produced', batch(1), {}, 7));
+    await answered(ApiKey.Produce, 9, produce('produced', batch(1), { acks: 2 }));
+    await answered(ApiKey.Produce, 9, produce('produce-small', batch(20)));
+    await answered(ApiKey.Produce, 9, produce('produce-compacted', batch(4, {}, (i) => (i % 2 ? Buffer.from('k') : null))));
+    await answered(ApiKey.Produce, 7, produce('produce-compacted', batch(1, {}, () => null)));
+    await answered(ApiKey.Produce, 3, produce('produced', Buffer.concat([batch(1), batch(1)]), {}, 1));
+    await answered(ApiKey.Produce, 6, produce('produced', batch(1, { compression: CompressionType.Zstd }), {}, 1));
+    await answered(ApiKey.Produce, 9, produce('produced', batch(1, { baseOffset: 3n }), {}, 1));
+    await answered(ApiKey.Produce, 9, produce('produced', batch(1, { producerId: 5n, producerEpoch: 0, baseSequence: -1 }), {}, 1));
+    await answered(ApiKey.Produce, 9, produce('produced', batch(1, { producerId: 5n, producerEpoch: 0, baseSequence: 0, isTransactional: true }), {}, 1));
+    await answered(ApiKey.Produce, 9, produce('produced', Buffer.alloc(0), {}, 1));
+    // Old producers: magic 0 and 1 message sets, stored as v2 by both.
+    await answered(ApiKey.Produce, 0, produce('produced', buildLegacyMessageSet({ magic: 0, records: [{ key: null, value: Buffer.from('old') }] }), { acks: 1 }, 1));
+    await answered(ApiKey.Produce, 2, produce('produced', buildLegacyMessageSet({ magic: 1, compression: CompressionType.Snappy, records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from('newer') }] }), { acks: 1 }, 1));
+
+    const partition = (fields: object = {}) => ({ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1, ...fields });
+    const listOffsets = (partitions: object[], fields: object = {}): ApiMessages[ApiKey.ListOffsets]['request'] => ({
+      replicaId: asBrokerId(-1),
+      isolationLevel: 0,
+      topics: [{ name: asTopicName('produced'), partitions: partitions.map((p) => partition(p)) }],
+      ...fields,
+    });
+    for (const timestamp of [-1n, -2n, -3n, -4n, -5n, 1_700_000_000_005n, 1_700_000_000_010n, 1_800_000_000_000n]) {
+      for (let version = 0; version <= 9; version++) {
+        if (version === 0 && timestamp < -2n) continue;
+        const [fromKafka, fromTributary] = await both(ApiKey.ListOffsets, version, listOffsets([{ timestamp }]));
+        expect(fromKafka).not.toBe('closed');
+        expect({ version, timestamp, answer: fromTributary }).toEqual({ version, timestamp, answer: fromKafka });
+      }
+    }
+    await answered(ApiKey.ListOffsets, 0, listOffsets([{ timestamp: -3n }]));
+    await answered(ApiKey.ListOffsets, 0, listOffsets([{ timestamp: -1n, maxNumOffsets: 10 }]));
+    await answered(ApiKey.ListOffsets, 6, listOffsets([{ timestamp: -3n }]));
+    await answered(ApiKey.ListOffsets, 9, listOffsets([{}, {}]));
+    await answered(ApiKey.ListOffsets, 9, listOffsets([{ currentLeaderEpoch: 1 }]));
+    await answered(ApiKey.ListOffsets, 9, listOffsets([{ partitionIndex: 1, currentLeaderEpoch: 0, timestamp: -2n }], { isolationLevel: 1 }));
+    await answered(ApiKey.ListOffsets, 9, { ...listOffsets([{ partitionIndex: 5 }]), topics: [{ name: asTopicName('missing-topic'), partitions: [partition()] }] });
+
+    const epochs = (partitions: object[]): ApiMessages[ApiKey.OffsetForLeaderEpoch]['request'] => ({
+      replicaId: asBrokerId(-1),
+      topics: [{ topic: asTopicName('produced'), partitions: partitions.map((p) => ({ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0, ...p })) }],
+    });
+    for (const leaderEpoch of [0, -1, 3]) {
+      for (let version = 0; version <= 4; version++) await answered(ApiKey.OffsetForLeaderEpoch, version, epochs([{ leaderEpoch }]));
+    }
+    await answered(ApiKey.OffsetForLeaderEpoch, 4, epochs([{ currentLeaderEpoch: 2 }]));
+    await answered(ApiKey.OffsetForLeaderEpoch, 4, { replicaId: asBrokerId(-1), topics: [{ topic: asTopicName('missing-topic'), partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] });
+
+    const deleteRecords = (name: string, partitionIndex: number, offset: bigint): ApiMessages[ApiKey.DeleteRecords]['request'] => ({
+      topics: [{ name: asTopicName(name), partitions: [{ partitionIndex, offset }] }],
+      timeoutMs: 10_000,
+    });
+    for (let version = 0; version <= 2; version++) {
+      await answered(ApiKey.DeleteRecords, version, deleteRecords('produced', 0, 1000n));
+      await answered(ApiKey.DeleteRecords, version, deleteRecords('produced', 0, -5n));
+      await answered(ApiKey.DeleteRecords, version, deleteRecords('produce-compacted', 0, 0n));
+      await answered(ApiKey.DeleteRecords, version, deleteRecords('missing-topic', 0, 0n));
+    }
+    await answered(ApiKey.DeleteRecords, 2, deleteRecords('produced', 0, 4n));
+    await answered(ApiKey.DeleteRecords, 2, deleteRecords('produced', 0, 2n));
+    await answered(ApiKey.DeleteRecords, 2, deleteRecords('produced', 1, -1n));
+    await answered(ApiKey.ListOffsets, 9, listOffsets([{ timestamp: -2n }, { partitionIndex: 1, timestamp: -2n }]));
+    await answered(ApiKey.OffsetForLeaderEpoch, 4, epochs([{ leaderEpoch: 0 }]));
   });
 
   /** Kafka creates an auto-created topic's partitions asynchronously; ask until it has a leader. */

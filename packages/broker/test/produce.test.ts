@@ -183,7 +183,7 @@ test('message.max.bytes of the broker is the default of every topic', async () =
 test('a compacted topic refuses records without keys, with a record error for each (v8+)', async () => {
   await createTopic(h, 'compacted', 1, { 'cleanup.policy': 'compact' });
   const response = await h.call(ApiKey.Produce, 9, produce('compacted', batch(4, { key: (i) => (i % 2 === 0 ? null : Buffer.from('k')) })));
-  const message = 'Compacted topic cannot accept message without key in topic partition compacted-0.';
+  const message = 'Compacted topic cannot accept message without key in topic partition compacted-0';
   expect(only(response)).toEqual(
     partitionResponse({
       errorCode: ErrorCode.INVALID_RECORD,

@@ -192,7 +192,7 @@ function throwRecordErrors(records: readonly { offset: bigint; timestamp: bigint
   const after = config.messageTimestampAfterMaxMs;
   records.forEach((record, index) => {
     if (config.cleanupPolicy.compact && record.key === null) {
-      errors.push({ batchIndex: index, message: `Compacted topic cannot accept message without key in topic partition ${name}.`, timestamp: false });
+      errors.push({ batchIndex: index, message: `Compacted topic cannot accept message without key in topic partition ${name}`, timestamp: false });
       return;
     }
     if (config.messageTimestampType !== TimestampType.CreateTime || record.timestamp === NO_TIMESTAMP) return;
