@@ -27,8 +27,19 @@ export interface ReadParams {
 
 export type PartitionOutcomeData = PartitionOutcome<FetchResponse.PartitionData>;
 
-/** A partition's answer when it cannot be read: the error, and -1 offsets as Kafka's partitionResponse has them. */
-export function errorPartition(target: RequestedPartition, errorCode: number, records: Buffer | null = null): PartitionOutcomeData {
+/**
+ * Where Kafka finds a partition's error, which decides how the answer looks: refused before reading
+ * (`request`: FetchResponse.partitionResponse, aborted transactions an empty list), by the read itself (`read`:
+ * aborted transactions null), or when converting for an old version (`convert`: partitionResponse again, built
+ * after the response's null record sets were made empty, so its records stay null).
+ */
+export type ErrorStage = 'request' | 'read' | 'convert';
+
+/**
+ * A partition's answer when it cannot be read: the error, and -1 offsets as Kafka has them. Records are empty
+ * rather than null: Kafka's FetchResponse replaces a null record set by an empty one.
+ */
+export function errorPartition(target: RequestedPartition, errorCode: number, stage: ErrorStage = 'read'): PartitionOutcomeData {
   return {
     target,
     errorCode,
@@ -45,9 +56,9 @@ export function errorPartition(target: RequestedPartition, errorCode: number, re
       divergingEpoch: { epoch: -1, endOffset: -1n },
       currentLeader: { leaderId: asBrokerId(-1), leaderEpoch: -1 },
       snapshotId: { endOffset: -1n, epoch: -1 },
-      abortedTransactions: null,
+      abortedTransactions: stage === 'read' ? null : [],
       preferredReadReplica: asBrokerId(-1),
-      records,
+      records: stage === 'convert' ? null : Buffer.alloc(0),
     },
   };
 }
@@ -57,10 +68,10 @@ export function errorPartition(target: RequestedPartition, errorCode: number, re
  * exceed the limits (KIP-74), for every partition until one has returned data.
  */
 export function readPartition(target: RequestedPartition, limitBytes: number, minOneBatch: boolean, params: ReadParams): PartitionOutcomeData {
-  if (target.topic === null) return errorPartition(target, ErrorCode.UNKNOWN_TOPIC_ID);
+  if (target.topic === null) return errorPartition(target, ErrorCode.UNKNOWN_TOPIC_ID, 'request');
   const topic = params.topicOf(target);
   const state = topic?.partitions[target.partition];
-  if (!topic || !state) return errorPartition(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (!topic || !state) return errorPartition(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'request');
   if (params.fromReplica) return errorPartition(target, ErrorCode.NOT_LEADER_OR_FOLLOWER);
   if (target.currentLeaderEpoch !== NO_EPOCH) {
     if (target.currentLeaderEpoch < state.leaderEpoch) return errorPartition(target, ErrorCode.FENCED_LEADER_EPOCH);
@@ -68,11 +79,11 @@ export function readPartition(target: RequestedPartition, limitBytes: number, mi
   }
   // Kafka refuses zstd topics to versions before zstd existed in the protocol (v10), before reading anything.
   if (params.version < 10 && params.topicConfig(topic, 'compression.type') === 'zstd') {
-    return errorPartition(target, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+    return errorPartition(target, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'convert');
   }
   const downConvertTo = params.version <= 1 ? 0 : params.version <= 3 ? 1 : undefined;
   if (downConvertTo !== undefined && params.topicConfig(topic, 'message.downconversion.enable') === 'false') {
-    return errorPartition(target, ErrorCode.UNSUPPORTED_VERSION);
+    return errorPartition(target, ErrorCode.UNSUPPORTED_VERSION, 'convert');
   }
   let log: PartitionLog | undefined;
   try {
@@ -84,8 +95,7 @@ export function readPartition(target: RequestedPartition, limitBytes: number, mi
     let code = error.code;
     // Clients before v6 do not know KAFKA_STORAGE_ERROR; Kafka sends them a retriable error instead.
     if (code === ErrorCode.KAFKA_STORAGE_ERROR && params.version <= 5) code = ErrorCode.NOT_LEADER_OR_FOLLOWER;
-    // An error raised by the read itself comes with empty (not null) records, as Kafka's read results have them.
-    return errorPartition(target, code, Buffer.alloc(0));
+    return errorPartition(target, code);
   }
 }
 
@@ -101,7 +111,7 @@ function readLog(
   const highWatermark = log.highWatermark;
   const logStartOffset = log.logStartOffset;
   const lastStableOffset = log.lastStableOffset;
-  const base = errorPartition(target, ErrorCode.NONE, Buffer.alloc(0));
+  const base = errorPartition(target, ErrorCode.NONE);
   const data: FetchResponse.PartitionData = {
     ...base.data,
     highWatermark,
@@ -133,7 +143,7 @@ function readLog(
     try {
       records = downConvertRecordSet(records, downConvertTo, { firstOffset: target.fetchOffset });
     } catch (error) {
-      if (error instanceof UnsupportedCompressionTypeError) return errorPartition(target, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, Buffer.alloc(0));
+      if (error instanceof UnsupportedCompressionTypeError) return errorPartition(target, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'convert');
       throw error;
     }
   }
@@ -148,7 +158,9 @@ function readLog(
  * earlier here (or is unknown here and an earlier one is known), the response tells it where to truncate to.
  */
 function divergingEpoch(log: PartitionLog, target: RequestedPartition): FetchResponse.EpochEndOffset | undefined {
-  const end = log.leaderEpochCache.endOffsetFor(target.lastFetchedEpoch, log.logEndOffset);
+  // An epoch newer than any this log had has no end offset here (Kafka's LeaderEpochFileCache answers UNDEFINED).
+  const latest = log.leaderEpochCache.latestEpoch();
+  const end = latest !== undefined && target.lastFetchedEpoch > latest ? { epoch: -1, endOffset: -1n } : log.leaderEpochCache.endOffsetFor(target.lastFetchedEpoch, log.logEndOffset);
   if (end.epoch === -1 || end.endOffset === -1n) {
     throw new OffsetOutOfRangeFetchError(`the end offset of epoch ${target.lastFetchedEpoch} is unknown`);
   }

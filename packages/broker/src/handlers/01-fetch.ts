@@ -109,12 +109,16 @@ export const fetchHandler = defineHandler({
   },
 });
 
+/**
+ * The request's partitions. A partition named twice is read once, at the place it was first named, with what
+ * was asked last: Kafka collects them in a map keyed by partition.
+ */
 function requestedPartitions(request: FetchRequest, version: number, topicName: (id: FetchRequest.FetchTopic['topicId']) => string | undefined): RequestedPartition[] {
-  const result: RequestedPartition[] = [];
+  const result = new Map<string, RequestedPartition>();
   for (const topic of request.topics) {
     const name = version >= 13 ? (topicName(topic.topicId) ?? null) : topic.topic;
     for (const partition of topic.partitions) {
-      result.push({
+      result.set(version >= 13 ? `${topic.topicId}:${partition.partition}` : `${topic.topic}\u0000${partition.partition}`, {
         topic: name,
         topicId: topic.topicId,
         partition: partition.partition,
@@ -126,7 +130,7 @@ function requestedPartitions(request: FetchRequest, version: number, topicName: 
       });
     }
   }
-  return result;
+  return [...result.values()];
 }
 
 function forgottenPartitions(request: FetchRequest, version: number, topicName: (id: FetchRequest.FetchTopic['topicId']) => string | undefined): ForgottenPartition[] {

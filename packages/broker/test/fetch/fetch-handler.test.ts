@@ -140,7 +140,7 @@ describe('Fetch reads what was appended', () => {
     const response = await h.call(ApiKey.Fetch, version, fetchRequest([{ topic: '', topicId, partitions: [{}] }, { topic: '', topicId: unknown, partitions: [{ partition: 3 }] }]));
     expect(response.responses).toEqual([
       { topic: '', topicId, partitions: [partitionData({ highWatermark: 1n, lastStableOffset: 1n, logStartOffset: 0n, records: batch })] },
-      { topic: '', topicId: unknown, partitions: [partitionData({ partitionIndex: 3, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, records: null })] },
+      { topic: '', topicId: unknown, partitions: [partitionData({ partitionIndex: 3, errorCode: ErrorCode.UNKNOWN_TOPIC_ID, abortedTransactions: [] })] },
     ]);
   });
 
@@ -150,12 +150,12 @@ describe('Fetch reads what was appended', () => {
     append('t', 0, 2);
     const response = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 'nope', partitions: [{}] }, { topic: 't', partitions: [{ partition: 1 }, { fetchOffset: 3n }] }]));
     expect(response.responses).toEqual([
-      { topic: 'nope', topicId: ZERO_UUID, partitions: [partitionData({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null })] },
+      { topic: 'nope', topicId: ZERO_UUID, partitions: [partitionData({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, abortedTransactions: [] })] },
       {
         topic: 't',
         topicId: ZERO_UUID,
         partitions: [
-          partitionData({ partitionIndex: 1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, records: null }),
+          partitionData({ partitionIndex: 1, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, abortedTransactions: [] }),
           partitionData({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }),
         ],
       },
@@ -235,7 +235,7 @@ describe('old versions: down-conversion', () => {
     await topicWith('nodown', 1, [{ name: 'message.downconversion.enable', value: 'false' }]);
     append('nodown', 0, 1);
     const old = await h.call(ApiKey.Fetch, 9, fetchRequest([{ topic: 'z', partitions: [{}] }]));
-    expect(old.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null }));
+    expect(old.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, records: null, abortedTransactions: [] }));
     const v10 = await h.call(ApiKey.Fetch, 10, fetchRequest([{ topic: 'z', partitions: [{}] }]));
     expect(v10.responses[0].partitions[0].errorCode).toBe(0);
     const v3 = await h.call(ApiKey.Fetch, 3, fetchRequest([{ topic: 'nodown', partitions: [{}] }]));
@@ -250,20 +250,27 @@ describe('epochs and replicas', () => {
     h = await openHarness();
     await topicWith('t', 1);
     const response = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ currentLeaderEpoch: 1 }] }]));
-    expect(response.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, records: null }));
+    expect(response.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH }));
   });
 
-  test('v12+: a last fetched epoch this log never had gets the diverging epoch and its end offset', async () => {
+  test('v12+: a fetcher whose last fetched epoch ended earlier here gets the diverging epoch and its end offset', async () => {
     h = await openHarness();
     await topicWith('t', 1);
-    append('t', 0, 4);
-    const response = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ fetchOffset: 4n, lastFetchedEpoch: 3 }] }], { maxWaitMs: 5000 }));
+    append('t', 0, 2);
+    // Epoch 0 covers offsets 0-1; epoch 2 starts at 2 (as after two leader changes).
+    h.logs.partition('t', 0)!.leaderEpochCache.assign(2, 2n);
+    append('t', 0, 2);
+    const response = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ fetchOffset: 3n, lastFetchedEpoch: 1 }] }], { maxWaitMs: 5000 }));
     expect(response.responses[0].partitions[0]).toEqual(
-      partitionData({ highWatermark: 4n, lastStableOffset: 4n, logStartOffset: 0n, divergingEpoch: { epoch: 0, endOffset: 4n } }),
+      partitionData({ highWatermark: 4n, lastStableOffset: 4n, logStartOffset: 0n, divergingEpoch: { epoch: 0, endOffset: 2n } }),
     );
-    // Epoch 0 up to the log end has not diverged: an ordinary (empty) read.
-    const same = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ fetchOffset: 4n, lastFetchedEpoch: 0 }] }]));
+    // The latest epoch up to the log end has not diverged: an ordinary (empty) read.
+    const same = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ fetchOffset: 4n, lastFetchedEpoch: 2 }] }]));
     expect(same.responses[0].partitions[0].divergingEpoch).toEqual(NONE);
+    expect(same.responses[0].partitions[0].errorCode).toBe(0);
+    // An epoch newer than any here has no end offset: OFFSET_OUT_OF_RANGE, as Kafka answers.
+    const newer = await h.call(ApiKey.Fetch, 12, fetchRequest([{ topic: 't', partitions: [{ fetchOffset: 4n, lastFetchedEpoch: 3 }] }]));
+    expect(newer.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE }));
   });
 
   test('v16+: a replica id that is no follower is NOT_LEADER_OR_FOLLOWER with the current leader and its endpoint', async () => {
@@ -275,7 +282,7 @@ describe('epochs and replicas', () => {
       fetchRequest([{ topic: '', topicId, partitions: [{}] }], { replicaState: { replicaId: asBrokerId(5), replicaEpoch: -1n } }),
     );
     expect(response.responses[0].partitions[0]).toEqual(
-      partitionData({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: asBrokerId(1), leaderEpoch: 0 }, records: null }),
+      partitionData({ errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, currentLeader: { leaderId: asBrokerId(1), leaderEpoch: 0 } }),
     );
     expect(response.nodeEndpoints).toEqual([{ nodeId: 1, host: 'broker.example', port: 9092, rack: null }]);
   });
