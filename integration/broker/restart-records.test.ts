@@ -1,12 +1,15 @@
 /**
  * Every acknowledged record survives a stop and a start: after SIGTERM (a graceful shutdown that flushes and
  * leaves a clean log dir) and after SIGKILL (no shutdown at all, in the middle of producing). Checked through
- * ListOffsets after the restart and record by record on disk, and producing goes on at the right offset.
+ * ListOffsets after the restart, record by record on disk and read back through Fetch, and producing goes on at
+ * the right offset.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { ApiKey } from '@tributary/protocol';
 import { useTempDirs } from '../helpers/tmp';
+import { FetchClient, decodeWithKafkajs, fetchOne } from './fetch-client';
 import { storedRecords } from './segment-records';
 import { TributaryProcess } from './tributary-process';
 
@@ -39,6 +42,28 @@ async function highWatermarks(broker: TributaryProcess, topic: string): Promise<
 
 const value = (partition: number, i: number) => `p${partition}-record-${i}-${'z'.repeat(i % 100)}`;
 
+/** Every record value of a partition up to `end`, read back through Fetch and decoded by kafkajs. */
+async function fetchValues(broker: TributaryProcess, topic: string, partition: number, end: number): Promise<string[]> {
+  const fetcher = await FetchClient.connect(broker.host, broker.port);
+  const values: string[] = [];
+  try {
+    while (values.length < end) {
+      const response = await fetcher.request(ApiKey.Fetch, 12, fetchOne(topic, partition, BigInt(values.length), {}, 256 * 1024));
+      const answer = response.responses[0].partitions[0];
+      expect(answer.errorCode).toBe(0);
+      const records = (await decodeWithKafkajs(answer.records ?? Buffer.alloc(0))).filter((r) => BigInt(r.offset) >= BigInt(values.length));
+      expect(records.length).toBeGreaterThan(0);
+      for (const record of records) {
+        expect(record.offset).toBe(String(values.length));
+        values.push(record.value?.toString() ?? '');
+      }
+    }
+  } finally {
+    fetcher.close();
+  }
+  return values;
+}
+
 test('after SIGTERM: a clean log dir, and every record back at its offset', async () => {
   const dir = tempDir();
   const first = await start(dir);
@@ -68,7 +93,9 @@ test('after SIGTERM: a clean log dir, and every record back at its offset', asyn
   const second = await start(dir);
   expect(await highWatermarks(second, 'kept')).toEqual({ 0: '1000', 1: '1000' });
   for (const partition of [0, 1]) {
-    expect(storedRecords(dir, 'kept', partition).map((r) => r.value)).toEqual(Array.from({ length: 1000 }, (_, i) => value(partition, i)));
+    const expected = Array.from({ length: 1000 }, (_, i) => value(partition, i));
+    expect(storedRecords(dir, 'kept', partition).map((r) => r.value)).toEqual(expected);
+    expect(await fetchValues(second, 'kept', partition, 1000)).toEqual(expected);
   }
   const producer2 = client(second).producer({ allowAutoTopicCreation: false });
   await producer2.connect();
@@ -118,5 +145,6 @@ test('after SIGKILL in the middle of producing: every acknowledged record is the
   const stored = storedRecords(dir, 'crashed', 0);
   expect(stored).toHaveLength(high);
   expect(stored.slice(0, acknowledged).map((r) => r.value)).toEqual(Array.from({ length: acknowledged }, (_, i) => value(0, i)));
+  expect((await fetchValues(second, 'crashed', 0, high)).slice(0, acknowledged)).toEqual(Array.from({ length: acknowledged }, (_, i) => value(0, i)));
   await second.stop();
 }, 90_000);
