@@ -542,6 +542,8 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     for (let version = 13; version <= 17; version++) await perBroker(ApiKey.Fetch, version, (broker) => fetch(byId(broker)));
     // KIP-74: the first batch comes back whole above both limits; the rest of the response gets what is left.
     await expectSame(ApiKey.Fetch, 11, fetch([{ name: 'fetched', partitions: [{ partitionMaxBytes: 10 }] }], { maxBytes: 10 }));
+    // v0-2 have hard limits: a first batch above them is not sent.
+    for (const version of [0, 2]) await expectSame(ApiKey.Fetch, version, fetch([{ name: 'fetched', partitions: [{ partitionMaxBytes: 10 }] }]));
     await expectSame(ApiKey.Fetch, 11, fetch([{ name: 'fetched', partitions: [{ fetchOffset: 1n }] }], { isolationLevel: 1 }));
     await expectSame(ApiKey.Fetch, 12, fetch([{ name: 'fetched', partitions: [{ currentLeaderEpoch: 5 }, { partition: 1, fetchOffset: 0n, lastFetchedEpoch: 3 }] }]));
     // A replica id of a broker that is no follower of the partition.

@@ -12,8 +12,8 @@
  *
  * Differences from Kafka: no follower fetching yet (a replica id >= 0 is answered NOT_LEADER_OR_FOLLOWER per
  * partition, as Kafka answers a replica that is not a follower); no quotas (throttle 0); preferred read replica
- * always -1 (one broker); for v0-2, a first batch larger than the limits is not sent truncated (Kafka sends the
- * partial bytes so old clients raise RecordTooLarge) but the partition comes back empty.
+ * always -1 (one broker). For v0-2 a first batch larger than the limits is not sent at all, which is also what
+ * Kafka 3.9 answers (its down-conversion drops the partial batch); the side-by-side test checks it.
  */
 import { ApiKey, ErrorCode, FetchRequest, FetchResponse, asBrokerId, asTopicName } from '@tributary/protocol';
 import { TopicMetadata, resolveTopicConfigs } from '@tributary/metadata';
