@@ -131,7 +131,7 @@ export class Broker {
       // The logs are open before the first request is read: early connections are held unread until then.
       storage = openBrokerLogs({ config, metadata, clock, logger });
       const connections = [await connectPartitionLogs(metadata, storage.logs, logger)];
-      storage.logs.removeStrayLogs();
+      storage.logs.startupComplete();
       if (options.partitionLogs) connections.push(await connectPartitionLogs(metadata, options.partitionLogs, logger));
       storage.startScheduler();
       // Loads the __consumer_offsets partitions led here; their groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile.

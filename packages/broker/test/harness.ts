@@ -48,6 +48,7 @@ export async function openHarness(config: Record<string, string> = {}, options: 
   });
   const storage = openBrokerLogs({ config: brokerConfig, metadata, clock, logger: silentLogger });
   const logsConnection: PartitionLogsConnection = await connectPartitionLogs(metadata, storage.logs, silentLogger);
+  storage.logs.startupComplete();
   const groups = GroupService.start({
     metadata,
     config: () => metadata.brokerConfig(),

@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiKey, buildRecordBatch } from '@tributary/protocol';
+import net from 'node:net';
+import { ApiKey, ApiMessages, ErrorCode, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig } from '@tributary/metadata';
 import { Broker, silentLogger } from '../src';
 import { openHarness } from './harness';
@@ -110,5 +111,74 @@ test('a log the metadata does not know is removed at start', async () => {
     await broker.shutdown();
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** One request over a fresh connection to a running broker, decoded. */
+async function ask<K extends ApiKey>(port: number, apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<ApiMessages[K]['response']> {
+  const socket = net.connect(port, '127.0.0.1');
+  try {
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.write(encodeRequestFrame(apiKey, version, 7, 'log-service-test', request));
+    let buffered = Buffer.alloc(0);
+    const frame = await new Promise<Buffer>((resolve, reject) => {
+      socket.on('data', (chunk: Buffer) => {
+        buffered = Buffer.concat([buffered, chunk]);
+        if (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) resolve(buffered.subarray(4, 4 + buffered.readInt32BE(0)));
+      });
+      socket.once('close', () => reject(new Error('closed')));
+    });
+    return decodeResponseFrame(apiKey, version, frame).response;
+  } finally {
+    socket.destroy();
+  }
+}
+
+test('a partition whose log dir is offline at start answers KAFKA_STORAGE_ERROR; the other dir keeps serving', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-offline-'));
+  const [dirA, dirB] = [path.join(root, 'a'), path.join(root, 'b')];
+  const config = BrokerConfig.of({ 'broker.id': '1', 'log.dirs': `${dirA},${dirB}`, listeners: 'PLAINTEXT://127.0.0.1:0' });
+  try {
+    const broker = await Broker.start({ config, logger: silentLogger });
+    await broker.metadata.createTopic({ name: 'spread', numPartitions: 2, replicationFactor: -1, assignments: [], configs: new Map() }, { validateOnly: false });
+    for (const index of [0, 1]) broker.logs.append(broker.logs.partition('spread', index)!, batch(3));
+    await broker.shutdown();
+    // The two partitions went to different dirs (the emptier one takes each new log).
+    const inB = [0, 1].find((index) => fs.existsSync(path.join(dirB, `spread-${index}`)))!;
+    const inA = 1 - inB;
+    expect(fs.existsSync(path.join(dirA, `spread-${inA}`))).toBe(true);
+    // The disk of b fails: reading its checkpoints fails (a directory where a file must be: EISDIR, as EIO would).
+    const checkpoint = path.join(dirB, 'recovery-point-offset-checkpoint');
+    fs.rmSync(checkpoint);
+    fs.mkdirSync(checkpoint);
+
+    const again = await Broker.start({ config, logger: silentLogger });
+    try {
+      const port = again.advertisedEndpoints[0].port;
+      const produce = (index: number) =>
+        ask(port, ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 1000, topicData: [{ name: 'spread' as never, partitionData: [{ index, records: batch(1) }] }] });
+      expect((await produce(inB)).responses[0].partitionResponses[0]).toMatchObject({ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, baseOffset: -1n, logStartOffset: -1n });
+      expect((await produce(inA)).responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: 3n });
+      const offsets = await ask(port, ApiKey.ListOffsets, 9, {
+        replicaId: -1 as never,
+        isolationLevel: 0,
+        topics: [{ name: 'spread' as never, partitions: [inA, inB].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
+      });
+      expect(offsets.topics[0].partitions.map((p) => [p.partitionIndex, p.errorCode, p.offset])).toEqual([
+        [inA, 0, 4n],
+        [inB, ErrorCode.KAFKA_STORAGE_ERROR, -1n],
+      ]);
+      const dirs = await ask(port, ApiKey.DescribeLogDirs, 4, { topics: null });
+      expect(dirs.results.map((r) => [r.logDir, r.errorCode, r.topics.flatMap((t) => t.partitions.map((p) => `${t.name}-${p.partitionIndex}`))])).toEqual([
+        [dirA, 0, [`spread-${inA}`]],
+        [dirB, ErrorCode.KAFKA_STORAGE_ERROR, []],
+      ]);
+      // No empty stand-in log was created for the partition whose records are in the failed dir.
+      expect(fs.existsSync(path.join(dirA, `spread-${inB}`))).toBe(false);
+    } finally {
+      await again.shutdown();
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });

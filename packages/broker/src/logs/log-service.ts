@@ -12,7 +12,7 @@
 import path from 'node:path';
 import { BrokerConfig, ClusterMetadata, MetadataChange, PartitionState, TopicMetadata } from '@tributary/metadata';
 import { Uuid } from '@tributary/protocol';
-import { AppendOptions, AppendResult, LogManager, PartitionLog } from '@tributary/storage';
+import { AppendOptions, AppendResult, KafkaStorageError, LogManager, PartitionLog } from '@tributary/storage';
 import { Logger } from '../logger';
 import { PartitionLogs } from '../partition-logs';
 import { topicLogConfig } from './topic-log-config';
@@ -48,12 +48,16 @@ interface TopicLogs {
   topicId: Uuid;
   /** By partition index; undefined where this broker holds no replica (or it is not opened yet). */
   logs: (PartitionLog | undefined)[];
+  /** Partitions whose log was not found at start while a log dir was offline: their data may be in it. */
+  unavailable: Set<number>;
 }
 
 export class BrokerLogs implements LogService, PartitionLogs {
   private readonly topics = new Map<string, TopicLogs>();
   private readonly listeners = new Set<AppendListener>();
   private readonly unsubscribe: () => void;
+  /** Until the broker has opened every known partition: a missing log then is an existing partition's. */
+  private starting = true;
 
   constructor(
     readonly manager: LogManager,
@@ -128,10 +132,19 @@ export class BrokerLogs implements LogService, PartitionLogs {
   }
 
   /**
+   * Called once every known partition has been opened: removes stray logs, and from now on a missing log is a
+   * new partition's, created wherever there is room.
+   */
+  startupComplete(): void {
+    this.removeStrayLogs();
+    this.starting = false;
+  }
+
+  /**
    * Removes the logs of partitions the metadata no longer has (a topic deleted, or the process stopped between
    * the metadata change and the log deletion), as Kafka deletes stray logs at start.
    */
-  removeStrayLogs(): void {
+  private removeStrayLogs(): void {
     for (const log of this.manager.allLogs()) {
       const topic = this.metadata.topic(log.topic);
       const stray = !topic || log.partition >= topic.partitions.length || (log.topicId !== undefined && log.topicId !== topic.topicId);
@@ -153,6 +166,9 @@ export class BrokerLogs implements LogService, PartitionLogs {
     if (!partition || !partition.replicas.includes(this.metadata.localBrokerId)) return undefined;
     const entry = this.entryFor(topic);
     if (!entry) return undefined;
+    if (entry.unavailable.has(partitionIndex)) {
+      throw new KafkaStorageError(`the log of ${topic.name}-${partitionIndex} is not in any online log dir; a log dir is offline`);
+    }
     const log = entry.logs[partitionIndex] ?? this.openPartition(topic, entry, partition, topicLogConfig(topic.configs, this.metadata.brokerConfig()));
     // The manager knows when the dir went offline; a cached log would only say it is closed.
     return log && this.manager.getLog(topic.name, partitionIndex);
@@ -162,7 +178,7 @@ export class BrokerLogs implements LogService, PartitionLogs {
   private entryFor(topic: TopicMetadata): TopicLogs | undefined {
     const existing = this.topics.get(topic.name);
     if (existing) return existing.topicId === topic.topicId ? existing : undefined;
-    const created: TopicLogs = { topicId: topic.topicId, logs: [] };
+    const created: TopicLogs = { topicId: topic.topicId, logs: [], unavailable: new Set() };
     this.topics.set(topic.name, created);
     return created;
   }
@@ -171,6 +187,13 @@ export class BrokerLogs implements LogService, PartitionLogs {
     if (!partition.replicas.includes(this.metadata.localBrokerId)) return undefined;
     const existing = entry.logs[partition.partitionIndex];
     if (existing) return existing;
+    if (this.starting && this.manager.offlineDirs.size > 0 && !this.manager.getLog(topic.name, partition.partitionIndex)) {
+      // As Kafka refuses to create the log of an existing partition while a dir is offline: an empty log
+      // elsewhere would silently hide the records in the offline dir. The partition answers KAFKA_STORAGE_ERROR.
+      entry.unavailable.add(partition.partitionIndex);
+      this.logger.error({ topic: topic.name, partition: partition.partitionIndex, offlineDirs: [...this.manager.offlineDirs] }, 'partition log not found while a log dir is offline');
+      return undefined;
+    }
     const log = this.manager.getOrCreateLog(topic.name, partition.partitionIndex, config);
     log.config = config;
     log.setTopicId(topic.topicId);
