@@ -46,17 +46,26 @@ export async function decodeWithKafkajs(records: Buffer): Promise<KafkajsRecord[
 }
 
 export class FetchClient {
-  private buffered: Buffer = Buffer.alloc(0);
+  /** Received bytes not yet cut into frames; joined only once a whole frame is there (large responses arrive in many chunks). */
+  private chunks: Buffer[] = [];
+  private bufferedBytes = 0;
   private readonly waiting: { apiKey: ApiKey; version: number; resolve: (frame: unknown) => void; reject: (e: Error) => void }[] = [];
   private correlation = 0;
 
   private constructor(private readonly socket: net.Socket) {
     socket.on('data', (chunk: Buffer) => {
-      this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk]);
-      while (this.buffered.length >= 4 && this.buffered.length >= 4 + this.buffered.readInt32BE(0)) {
-        const size = this.buffered.readInt32BE(0);
-        const frame = this.buffered.subarray(4, 4 + size);
-        this.buffered = this.buffered.subarray(4 + size);
+      this.chunks.push(chunk);
+      this.bufferedBytes += chunk.length;
+      for (;;) {
+        if (this.bufferedBytes < 4) return;
+        if (this.chunks[0].length < 4) this.chunks = [Buffer.concat(this.chunks)];
+        const size = this.chunks[0].readInt32BE(0);
+        if (this.bufferedBytes < 4 + size) return;
+        const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+        const frame = all.subarray(4, 4 + size);
+        const rest = all.subarray(4 + size);
+        this.chunks = rest.length > 0 ? [rest] : [];
+        this.bufferedBytes = rest.length;
         const next = this.waiting.shift();
         if (next) next.resolve(decodeResponseFrame(next.apiKey, next.version, frame).response);
       }
