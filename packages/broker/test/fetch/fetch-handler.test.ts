@@ -205,6 +205,28 @@ describe('byte limits', () => {
   });
 });
 
+describe('request shape', () => {
+  test('a partition named twice is read once, where first named, with what was asked last (as Kafka keys them)', async () => {
+    h = await openHarness();
+    await topicWith('t', 2);
+    append('t', 0, 2);
+    const response = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{ partition: 0 }, { partition: 1 }, { partition: 0, fetchOffset: 9n }] }]));
+    expect(response.responses[0].partitions.map((p) => [p.partitionIndex, p.errorCode])).toEqual([
+      [0, ErrorCode.OFFSET_OUT_OF_RANGE],
+      [1, 0],
+    ]);
+  });
+
+  test('fetch.max.bytes caps what a consumer asks for: the second partition gets nothing past it', async () => {
+    h = await openHarness({ 'fetch.max.bytes': '1024' });
+    await topicWith('t', 2);
+    const first = append('t', 0, 1, 900);
+    append('t', 1, 1, 900);
+    const response = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{ partition: 0 }, { partition: 1 }] }], { maxBytes: 52428800 }));
+    expect(response.responses[0].partitions.map((p) => p.records)).toEqual([first, Buffer.alloc(0)]);
+  });
+});
+
 describe('old versions: down-conversion', () => {
   test.each([
     [0, 0],
