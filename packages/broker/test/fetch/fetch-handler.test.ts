@@ -174,6 +174,34 @@ describe('Fetch reads what was appended', () => {
   });
 });
 
+describe('read_committed', () => {
+  test('reads up to the last stable offset and lists the aborted transactions of what it returns', async () => {
+    h = await openHarness();
+    await topicWith('t', 1);
+    const first = append('t', 0, 2); // offsets 0-1
+    const second = append('t', 0, 2); // offsets 2-3
+    append('t', 0, 2); // offsets 4-5, not stable yet
+    const log = h.logs.partition('t', 0)!;
+    log.appendAbortedTransaction({ producerId: 7n, firstOffset: 1n, lastOffset: 3n, lastStableOffset: 1n });
+    log.appendAbortedTransaction({ producerId: 8n, firstOffset: 5n, lastOffset: 5n, lastStableOffset: 5n });
+    log.setFirstUnstableOffset(4n);
+    const committed = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{}] }], { isolationLevel: 1 }));
+    expect(committed.responses[0].partitions[0]).toEqual(
+      partitionData({
+        highWatermark: 6n,
+        lastStableOffset: 4n,
+        logStartOffset: 0n,
+        abortedTransactions: [{ producerId: 7n, firstOffset: 1n }],
+        records: Buffer.concat([first, second]),
+      }),
+    );
+    // read_uncommitted reads to the high watermark and lists nothing.
+    const uncommitted = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{}] }]));
+    expect(uncommitted.responses[0].partitions[0].abortedTransactions).toBeNull();
+    expect(uncommitted.responses[0].partitions[0].records!.length).toBeGreaterThan(first.length + second.length);
+  });
+});
+
 describe('byte limits', () => {
   test('KIP-74: the first batch comes back even above both limits; later partitions get only what is left', async () => {
     h = await openHarness();
