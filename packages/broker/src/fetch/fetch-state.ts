@@ -1,6 +1,6 @@
 /**
  * The per-broker state of the Fetch path: its session cache and its purgatory, woken by the log service's
- * appends. Handlers are shared by every broker in a process (tests run several), so the state hangs off the
+ * appends and by topic deletions. Handlers are shared by every broker in a process (tests run several), so the state hangs off the
  * broker's log service rather than a module global; the first Fetch creates it.
  */
 import crypto from 'node:crypto';
@@ -36,11 +36,18 @@ export function fetchState(services: BrokerServices): FetchState {
     });
     const purgatory = new FetchPurgatory({ maxWaiting: MAX_WAITING_FETCHES });
     const stopListening = logs.onAppend((log) => purgatory.notify(purgatoryKey(log.topic, log.partition)));
+    // A fetch waiting on a topic that is deleted is answered now (its partitions are unknown), as Kafka's
+    // delayed fetch completes when a partition is no longer led here.
+    const stopWatching = services.metadata.subscribe((change) => {
+      if (change.kind !== 'topicDeleted') return;
+      for (const partition of change.topic.partitions) purgatory.notify(purgatoryKey(change.topic.name, partition.partitionIndex));
+    });
     state = {
       sessions: new FetchSessionManager(cache, services.clock),
       purgatory,
       close() {
         stopListening();
+        stopWatching();
         purgatory.shutdown();
       },
     };

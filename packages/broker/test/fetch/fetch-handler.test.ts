@@ -392,6 +392,18 @@ describe('long poll', () => {
     expect(response.responses[0].partitions.map((p) => p.records)).toEqual([a, b]);
   });
 
+  test('deleting the topic answers a fetch waiting on it', async () => {
+    h = await openHarness();
+    await topicWith('t', 1);
+    const started = Date.now();
+    const pending = h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{}] }], { maxWaitMs: 30_000 }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await h.call(ApiKey.DeleteTopics, 5, { topics: [], topicNames: ['t'], timeoutMs: 5000 });
+    const response = await pending;
+    expect(response.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, abortedTransactions: [] }));
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
   test('shutdown answers a waiting fetch at once', async () => {
     h = await openHarness();
     await topicWith('t', 1);
