@@ -15,7 +15,7 @@
  * always -1 (one broker). For v0-2 a first batch larger than the limits is not sent at all, which is also what
  * Kafka 3.9 answers (its down-conversion drops the partial batch); the side-by-side test checks it.
  */
-import { ApiKey, ErrorCode, FetchRequest, FetchResponse, asBrokerId, asTopicName } from '@tributary/protocol';
+import { ApiKey, ErrorCode, FetchRequest, FetchResponse, ZERO_UUID, asBrokerId, asTopicName } from '@tributary/protocol';
 import { TopicMetadata, resolveTopicConfigs } from '@tributary/metadata';
 import { FetchIsolation } from '@tributary/storage';
 import { FetchContext, ForgottenPartition, PartitionOutcome, RequestedPartition } from '../fetch/fetch-context';
@@ -82,12 +82,14 @@ export const fetchHandler = defineHandler({
   },
 
   errorResponse(request, errorCode) {
-    // Kafka's FetchRequest.getErrorResponse: the top-level error, and before v13 also every partition's.
+    // Kafka's FetchRequest.getErrorResponse: the top-level error, and before v13 also every partition's. The
+    // version is not passed here, but shows in the request: only v13+ decode topic ids other than zero.
+    const v13OrLater = request.topics.some((topic) => topic.topicId !== ZERO_UUID);
     return {
       throttleTimeMs: 0,
       errorCode,
       sessionId: request.sessionId,
-      responses: request.topics.map((topic) => ({
+      responses: v13OrLater ? [] : request.topics.map((topic) => ({
         topic: topic.topic,
         topicId: topic.topicId,
         partitions: topic.partitions.map((partition) => ({

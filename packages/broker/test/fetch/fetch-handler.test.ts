@@ -17,6 +17,7 @@ import {
   iterateRecordSet,
 } from '@tributary/protocol';
 import { shutdownFetches } from '../../src/fetch/fetch-state';
+import { fetchHandler } from '../../src/handlers/01-fetch';
 import { Harness, openHarness } from '../harness';
 
 let h: Harness;
@@ -252,6 +253,27 @@ describe('request shape', () => {
     append('t', 1, 1, 900);
     const response = await h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{ partition: 0 }, { partition: 1 }] }], { maxBytes: 52428800 }));
     expect(response.responses[0].partitions.map((p) => p.records)).toEqual([first, Buffer.alloc(0)]);
+  });
+});
+
+describe('an unexpected failure', () => {
+  test('is the top-level error, and before v13 every partition\'s too (Kafka\'s getErrorResponse)', () => {
+    const byName = fetchRequest([{ topic: 't', partitions: [{ partition: 0 }, { partition: 1 }] }], { sessionId: 5 });
+    expect(fetchHandler.errorResponse!(byName, ErrorCode.UNKNOWN_SERVER_ERROR, 'boom')).toEqual({
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.UNKNOWN_SERVER_ERROR,
+      sessionId: 5,
+      responses: [
+        {
+          topic: 't',
+          topicId: ZERO_UUID,
+          partitions: [0, 1].map((partitionIndex) => partitionData({ partitionIndex, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, records: null })),
+        },
+      ],
+      nodeEndpoints: [],
+    });
+    const byId = fetchRequest([{ topic: '', topicId: 'AAAAAAAAAAAAAAAAAAAAAQ' as Uuid, partitions: [{}] }]);
+    expect(fetchHandler.errorResponse!(byId, ErrorCode.UNKNOWN_SERVER_ERROR, 'boom').responses).toEqual([]);
   });
 });
 
