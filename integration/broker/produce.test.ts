@@ -1,11 +1,15 @@
 /**
  * Produce from real clients to a broker started as a user starts it: kafkajs with every codec (keys, headers,
  * timestamps), checked through ListOffsets and on disk record by record; Kafka's own console producer (Java
- * client, every codec, idempotence off for now) and Kafka's kafka-dump-log.sh reading our segments.
+ * client, every codec, idempotence off for now) and Kafka's kafka-dump-log.sh reading our segments; kafka-python
+ * pinned to old API versions, whose magic 0 and 1 message sets are stored as v2 batches.
  */
+import fs from 'node:fs';
 import { CompressionCodecs, CompressionTypes, Kafka, logLevel } from 'kafkajs';
-import { compress, decompress, CompressionType } from '@tributary/protocol';
+import { compress, decompress, CompressionType, iterateRecordSet } from '@tributary/protocol';
 import { runKafkaTool } from '../helpers/kafka-tools';
+import { venvPython } from '../helpers/paths';
+import { runCommand } from '../helpers/processes';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
 import { segmentFiles, storedRecords } from './segment-records';
@@ -164,5 +168,38 @@ describeWithPeers('kafka-tools', "Kafka's own tools", () => {
       expect(stored.map((r) => `${r.key}:${r.value}`)).toEqual(Array.from({ length: 5 }, () => lines.trim().split('\n')).flat());
     },
     300_000,
+  );
+});
+
+describeWithPeers('kafka-python', 'kafka-python as an old producer', () => {
+  test(
+    'api_version (0, 9) and (0, 10) send magic 0 and 1 message sets; they are stored as v2 batches, every record kept',
+    async () => {
+      const topic = 'old-producers';
+      await createTopic(topic);
+      const script = `
+import sys
+from kafka import KafkaProducer
+for api, codec in [((0, 9), None), ((0, 10), None), ((0, 10), 'gzip')]:
+    producer = KafkaProducer(bootstrap_servers=sys.argv[1], api_version=api, compression_type=codec, acks=1)
+    sent = [producer.send('${topic}', key=b'key-%d' % i, value=('%s-%s-%d' % (api, codec, i)).encode()) for i in range(5)]
+    print(' '.join(str(future.get(timeout=30).offset) for future in sent))
+    producer.close()
+`;
+      const result = await runCommand(venvPython, ['-c', script, broker.bootstrap], { timeoutMs: 90_000 });
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim().split('\n')).toEqual(['0 1 2 3 4', '5 6 7 8 9', '10 11 12 13 14']);
+      const stored = storedRecords(logDir, topic, 0);
+      expect(stored.map((r) => r.key)).toEqual(Array.from({ length: 15 }, (_, i) => `key-${i % 5}`));
+      expect(stored.map((r) => r.value)).toEqual(
+        ['(0, 9)-None', '(0, 10)-None', '(0, 10)-gzip'].flatMap((prefix) => Array.from({ length: 5 }, (_, i) => `${prefix}-${i}`)),
+      );
+      // Magic 0 has no timestamps; magic 1 carries the producer's.
+      expect(stored.slice(0, 5).every((r) => r.timestamp === -1n)).toBe(true);
+      expect(stored.slice(5).every((r) => r.timestamp > 1_600_000_000_000n)).toBe(true);
+      const magics = segmentFiles(logDir, topic, 0).flatMap((file) => [...iterateRecordSet(fs.readFileSync(file))].map((entry) => entry.magic));
+      expect(new Set(magics)).toEqual(new Set([2]));
+    },
+    120_000,
   );
 });
