@@ -182,3 +182,21 @@ test('a partition whose log dir is offline at start answers KAFKA_STORAGE_ERROR;
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a dynamic broker default (log.retention.ms) reaches every log without its own override', async () => {
+  const h = await openHarness();
+  try {
+    await h.call(ApiKey.CreateTopics, 7, { topics: [newTopic('plain', 1), newTopic('own', 1, [{ name: 'retention.ms', value: '777' }])], timeoutMs: 5000, validateOnly: false });
+    await h.settled();
+    const response = await h.call(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', configOperation: 0, value: '4242' }] }],
+      validateOnly: false,
+    });
+    expect(response.responses[0].errorCode).toBe(0);
+    await h.settled();
+    expect(h.logs.partition('plain', 0)!.config.retentionMs).toBe(4242);
+    expect(h.logs.partition('own', 0)!.config.retentionMs).toBe(777);
+  } finally {
+    await h.close();
+  }
+});
