@@ -475,6 +475,23 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     await answered(ApiKey.DeleteRecords, 2, deleteRecords('produced', 1, -1n));
     await answered(ApiKey.ListOffsets, 9, listOffsets([{ timestamp: -2n }, { partitionIndex: 1, timestamp: -2n }]));
     await answered(ApiKey.OffsetForLeaderEpoch, 4, epochs([{ leaderEpoch: 0 }]));
+
+    // DescribeLogDirs: the dirs' paths and free space differ by nature; sizes and the listing must not.
+    for (let version = 0; version <= 4; version++) {
+      const [fromKafka, fromTributary] = (await both(ApiKey.DescribeLogDirs, version, { topics: [{ topic: asTopicName('produced'), partitions: [0, 1] }] })) as ApiMessages[ApiKey.DescribeLogDirs]['response'][];
+      const comparable = (answer: ApiMessages[ApiKey.DescribeLogDirs]['response']) => ({
+        ...answer,
+        results: answer.results.map((result) => ({
+          ...result,
+          logDir: 'DIR',
+          totalBytes: result.totalBytes > 0n ? 'BYTES' : result.totalBytes,
+          usableBytes: result.usableBytes > 0n ? 'BYTES' : result.usableBytes,
+          topics: [...result.topics].sort((a, b) => a.name.localeCompare(b.name)),
+        })),
+      });
+      expect({ version, answer: comparable(fromTributary) }).toEqual({ version, answer: comparable(fromKafka) });
+      expect(fromKafka.results[0].topics.find((t) => t.name === 'produced')?.partitions).toHaveLength(2);
+    }
   });
 
   test('Fetch v0-17: records, offsets, errors, KIP-74 limits, down-conversion and sessions', async () => {

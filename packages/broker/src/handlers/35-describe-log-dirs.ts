@@ -2,11 +2,11 @@
  * DescribeLogDirs (key 35), versions 0-4.
  *
  * Behaviour, as Kafka 3.9 answers it (ReplicaManager.describeLogDirs): one result per configured log dir, by
- * absolute path. An offline dir answers KAFKA_STORAGE_ERROR and nothing else. An online dir lists every topic
- * that has a log in it, each with the requested partitions among its logs (all of them when `topics` is null):
- * size in bytes, offset lag 0 (this broker leads every partition it holds), not a future replica. A topic with
- * logs in the dir but none requested is still listed, with no partitions, as Kafka's grouping does. v4 adds the
- * file system's total and usable bytes (statfs); -1 where unknown. Topics are listed by name, partitions by index.
+ * absolute path. An offline dir answers KAFKA_STORAGE_ERROR and nothing else. An online dir lists the requested
+ * partitions it holds (all of them when `topics` is null), by topic: size in bytes, offset lag 0 (this broker
+ * leads every partition it holds), not a future replica; a topic none of whose partitions is requested is left
+ * out. v4 adds the file system's total and usable bytes (statfs); -1 where unknown. Topics are listed by name,
+ * partitions by index.
  */
 import fs from 'node:fs';
 import { ApiKey, DescribeLogDirsResponse, ErrorCode } from '@tributary/protocol';
@@ -26,9 +26,9 @@ export const describeLogDirsHandler = defineHandler({
       const space = fileSystemSpace(dir.path);
       const byTopic = new Map<string, DescribeLogDirsResponse.DescribeLogDirsPartition[]>();
       for (const log of dir.logs) {
+        if (wanted && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
         const partitions = byTopic.get(log.topic) ?? [];
         byTopic.set(log.topic, partitions);
-        if (wanted && !wanted.has(`${log.topic}\u0000${log.partition}`)) continue;
         partitions.push({ partitionIndex: log.partition, partitionSize: BigInt(log.sizeInBytes), offsetLag: 0n, isFutureKey: false });
       }
       const topics = [...byTopic.entries()]
