@@ -408,6 +408,8 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
       const answer = (await answered(ApiKey.Produce, version, produce('produced', batch(2, { compression: version >= 7 ? CompressionType.Zstd : CompressionType.Gzip })))) as ApiMessages[ApiKey.Produce]['response'];
       expect(answer.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: BigInt(version * 2) });
     }
+    // A partition named twice: appended once, with the records named last (offsets 24-26).
+    await answered(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: asTopicName('produced'), partitionData: [{ index: 0, records: batch(1) }, { index: 0, records: batch(3) }] }] });
     const badCrc = batch(2);
     badCrc[badCrc.length - 1] ^= 1;
     await answered(ApiKey.Produce, 9, produce('produced', badCrc));

@@ -296,3 +296,27 @@ test('append listeners hear produced records', async () => {
   await h.call(ApiKey.Produce, 9, produce('t', batch(4)));
   expect(heard).toEqual([3n]);
 });
+
+test('a partition named twice is appended once, with the records named last, and answered once (as Kafka)', async () => {
+  await createTopic(h, 't', 2);
+  const response = await h.call(ApiKey.Produce, 9, {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs: 1000,
+    topicData: [
+      { name: 't' as never, partitionData: [{ index: 0, records: batch(1) }, { index: 1, records: batch(1) }] },
+      { name: 't' as never, partitionData: [{ index: 0, records: batch(3) }] },
+    ],
+  });
+  expect(response.responses).toEqual([
+    {
+      name: 't',
+      partitionResponses: [
+        partitionResponse({ errorCode: 0, baseOffset: 0n, logStartOffset: 0n }),
+        partitionResponse({ index: 1, errorCode: 0, baseOffset: 0n, logStartOffset: 0n }),
+      ],
+    },
+  ]);
+  expect(h.logs.partition('t', 0)!.logEndOffset).toBe(3n);
+  expect(h.logs.partition('t', 1)!.logEndOffset).toBe(1n);
+});

@@ -20,7 +20,8 @@
  *   Transactional and idempotent batches are otherwise stored as they come: producer-state checks (sequences,
  *   epochs, transaction verification) arrive with the transactions work (issue 6);
  * - auto.create.topics.enable does not apply: a Kafka 3.x broker creates topics from Metadata only.
- * Partitions are answered in request order (Kafka's order is its hash map's).
+ * Partitions are answered in request order (Kafka's order is its hash map's); a partition named twice is appended
+ * and answered once, with the records named last, as Kafka's map of partitions does.
  */
 import { ApiKey, ErrorCode, ProduceRequest, ProduceResponse, TributaryError, asBrokerId } from '@tributary/protocol';
 import { PartitionState, TopicMetadata } from '@tributary/metadata';
@@ -58,7 +59,7 @@ export const produceHandler = defineHandler({
       request.transactionalId === null && request.topicData.some((topic) => topic.partitionData.some((partition) => isTransactional(partition.records)));
     const responses = transactionalWithoutId
       ? errorResponses(request, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
-      : request.topicData.map((topic) => produceTopic(request, topic, context));
+      : distinctPartitions(request).map((topic) => produceTopic(request, topic, context));
     const failed = responses.some((topic) => topic.partitionResponses.some((partition) => partition.errorCode !== ErrorCode.NONE));
     if (request.acks === 0) {
       return failed ? closeConnection(`produce with acks=0 failed: ${summarize(responses)}`) : NO_RESPONSE;
@@ -76,6 +77,23 @@ export const produceHandler = defineHandler({
     return { responses: errorResponses(request, errorCode), throttleTimeMs: 0, nodeEndpoints: [] };
   },
 });
+
+/**
+ * Kafka keys a request's partitions by topic and partition: a partition named twice is appended once, with the
+ * records named last, and answered once; a topic named twice is one topic. Kept in order of first appearance.
+ */
+function distinctPartitions(request: ProduceRequest): ProduceRequest.TopicProduceData[] {
+  const topics = new Map<string, Map<number, ProduceRequest.PartitionProduceData>>();
+  for (const topic of request.topicData) {
+    let partitions = topics.get(topic.name);
+    if (!partitions) topics.set(topic.name, (partitions = new Map()));
+    for (const partition of topic.partitionData) partitions.set(partition.index, partition);
+  }
+  if (topics.size === request.topicData.length && request.topicData.every((topic) => topics.get(topic.name)?.size === topic.partitionData.length)) {
+    return request.topicData;
+  }
+  return [...topics].map(([name, partitions]) => ({ name: name as ProduceRequest.TopicProduceData['name'], partitionData: [...partitions.values()] }));
+}
 
 function produceTopic(request: ProduceRequest, topic: ProduceRequest.TopicProduceData, context: RequestContext): ProduceResponse.TopicProduceResponse {
   const metadata = context.services.metadata.topic(topic.name);
