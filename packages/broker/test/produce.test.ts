@@ -320,3 +320,26 @@ test('a partition named twice is appended once, with the records named last, and
   expect(h.logs.partition('t', 0)!.logEndOffset).toBe(3n);
   expect(h.logs.partition('t', 1)!.logEndOffset).toBe(1n);
 });
+
+test('a producer claiming LogAppendTime is refused per record on a LogAppendTime topic, as Kafka does', async () => {
+  await createTopic(h, 'stamped', 1, { 'message.timestamp.type': 'LogAppendTime' });
+  const claimed = buildRecordBatch({
+    timestampType: TimestampType.LogAppendTime,
+    maxTimestamp: NOW - 5n,
+    records: [{ timestamp: NOW - 5n, key: Buffer.from('k'), value: Buffer.from('value') }],
+  });
+  expect(only(await h.call(ApiKey.Produce, 9, produce('stamped', claimed)))).toEqual(
+    partitionResponse({
+      errorCode: ErrorCode.INVALID_TIMESTAMP,
+      logStartOffset: 0n,
+      recordErrors: [
+        {
+          batchIndex: 0,
+          batchIndexErrorMessage: `Invalid timestamp type in message DefaultRecord(offset=0, timestamp=${NOW - 5n}, key=1 bytes, value=5 bytes). Producer should not set timestamp type to LogAppendTime.`,
+        },
+      ],
+      errorMessage: 'One or more records have been rejected due to invalid timestamp',
+    }),
+  );
+  expect(h.logs.partition('stamped', 0)!.logEndOffset).toBe(0n);
+});

@@ -39,6 +39,7 @@ import { InvalidProducedRecordsError, RecordError, RecordValidationError, Unsupp
 /** storage's LogConfig holds Long.MAX_VALUE as the largest safe integer: "no limit". */
 const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 const NO_TIMESTAMP = -1n;
+const LOG_APPEND_TIME_BIT = 0x08;
 
 export interface ProduceTarget {
   /** `topic-partition`, as Kafka names it in messages. */
@@ -104,15 +105,19 @@ function prepareBatches(records: Buffer, entries: readonly RecordSetEntry[], tar
     if (producerId !== NO_PRODUCER_ID && baseSequence < 0) {
       throw new InvalidProducedRecordsError(`Invalid sequence number ${baseSequence} in record batch with producerId ${producerId} in topic partition ${target.name}`);
     }
-    const codec = (batch.readInt16BE(BatchField.ATTRIBUTES) & 0x07) as CompressionType;
+    const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
+    const codec = (attributes & 0x07) as CompressionType;
     const recompress = target.settings.compression !== undefined && target.settings.compression !== codec;
-    if (!decode && !recompress) continue;
+    // A producer may not claim LogAppendTime; Kafka's per-record rule reports it (see throwRecordErrors).
+    const claimsLogAppendTime = (attributes & LOG_APPEND_TIME_BIT) !== 0;
+    if (!decode && !recompress && !claimsLogAppendTime) continue;
     // Records are read from here on: the bytes must be the producer's (CRC) before anything is judged by them.
     const header = validateBatch(batch);
     const decoded = [...iterateBatchRecords(batch)];
     throwRecordErrors(
-      decoded.map((record) => ({ offset: header.baseOffset + BigInt(record.offsetDelta), timestamp: recordTimestamp(header, record), key: record.key })),
+      decoded.map((record) => ({ offset: header.baseOffset + BigInt(record.offsetDelta), timestamp: recordTimestamp(header, record), key: record.key, value: record.value })),
       target,
+      claimsLogAppendTime,
     );
     if (recompress) {
       rewritten ??= entries.slice(0, i).map((entry) => entry.bytes);
@@ -184,8 +189,16 @@ function needsRecordChecks(config: LogConfig): boolean {
   );
 }
 
-/** LogValidator's per-record rules, every record checked so that the client hears of each failing one. */
-function throwRecordErrors(records: readonly { offset: bigint; timestamp: bigint; key: Buffer | null }[], target: ProduceTarget): void {
+/**
+ * LogValidator's per-record rules, every record checked so that the client hears of each failing one: a key on a
+ * compacted topic; under CreateTime a timestamp inside the window; otherwise (LogAppendTime topics, or records
+ * without a timestamp) a batch claiming LogAppendTime is refused.
+ */
+function throwRecordErrors(
+  records: readonly { offset: bigint; timestamp: bigint; key: Buffer | null; value?: Buffer | null }[],
+  target: ProduceTarget,
+  claimsLogAppendTime = false,
+): void {
   const { config, nowMs, name } = target;
   const errors: (RecordError & { timestamp: boolean })[] = [];
   const before = config.messageTimestampBeforeMaxMs;
@@ -195,7 +208,13 @@ function throwRecordErrors(records: readonly { offset: bigint; timestamp: bigint
       errors.push({ batchIndex: index, message: `Compacted topic cannot accept message without key in topic partition ${name}`, timestamp: false });
       return;
     }
-    if (config.messageTimestampType !== TimestampType.CreateTime || record.timestamp === NO_TIMESTAMP) return;
+    if (config.messageTimestampType !== TimestampType.CreateTime || record.timestamp === NO_TIMESTAMP) {
+      if (claimsLogAppendTime) {
+        const described = `DefaultRecord(offset=${record.offset}, timestamp=${record.timestamp}, key=${record.key?.length ?? 0} bytes, value=${record.value?.length ?? 0} bytes)`;
+        errors.push({ batchIndex: index, message: `Invalid timestamp type in message ${described}. Producer should not set timestamp type to LogAppendTime.`, timestamp: true });
+      }
+      return;
+    }
     const difference = nowMs - Number(record.timestamp);
     if ((before < NO_LIMIT && difference > before) || (after < NO_LIMIT && -difference > after)) {
       errors.push({
