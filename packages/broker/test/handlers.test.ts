@@ -36,7 +36,7 @@ describe('ApiVersions', () => {
         { apiKey: 3, minVersion: 0, maxVersion: 12 },
         { apiKey: 8, minVersion: 0, maxVersion: 9 },
         { apiKey: 9, minVersion: 0, maxVersion: 9 },
-        { apiKey: 10, minVersion: 0, maxVersion: 5 },
+        { apiKey: 10, minVersion: 0, maxVersion: 6 },
         { apiKey: 11, minVersion: 0, maxVersion: 9 },
         { apiKey: 12, minVersion: 0, maxVersion: 4 },
         { apiKey: 13, minVersion: 0, maxVersion: 5 },

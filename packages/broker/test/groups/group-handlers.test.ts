@@ -74,11 +74,11 @@ describe('FindCoordinator', () => {
     expect(harness.metadata.topic(OFFSETS_TOPIC)!.partitions).toHaveLength(3);
     const groups = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 0, coordinatorKeys: ['a', 'b'] });
     expect(groups.coordinators).toEqual([
-      { key: 'a', ...NODE, errorCode: ErrorCode.NONE, errorMessage: null },
-      { key: 'b', ...NODE, errorCode: ErrorCode.NONE, errorMessage: null },
+      { key: 'a', ...NODE, errorCode: ErrorCode.NONE, errorMessage: '' },
+      { key: 'b', ...NODE, errorCode: ErrorCode.NONE, errorMessage: '' },
     ]);
     const txn = await harness.call(ApiKey.FindCoordinator, 5, { key: '', keyType: 1, coordinatorKeys: ['t'] });
-    expect(txn.coordinators).toEqual([{ key: 't', nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: null }]);
+    expect(txn.coordinators).toEqual([{ key: 't', nodeId: -1, host: '', port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: '' }]);
   });
 });
 
