@@ -3,7 +3,7 @@
  * the decoded answers compared whole, after replacing what must differ (topic ids, the cluster id, ports) by
  * placeholders. Where Tributary deliberately differs, the test says so next to the case.
  */
-import { ApiKey, ApiMessages, CompressionType, ZERO_UUID, asBrokerId, asGroupId, asTopicName, buildLegacyMessageSet, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, CompressionType, TimestampType, ZERO_UUID, asBrokerId, asGroupId, asTopicName, buildLegacyMessageSet, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
 import { RawClient } from './raw-client';
@@ -386,11 +386,12 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
         topic('produced', 2),
         topic('produce-compacted', 1, { configs: [{ name: 'cleanup.policy', value: 'compact' }] }),
         topic('produce-small', 1, { configs: [{ name: 'max.message.bytes', value: '200' }] }),
+        topic('produce-append-time', 1, { configs: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] }),
       ],
       timeoutMs: 10_000,
       validateOnly: false,
     });
-    for (const name of ['produced', 'produce-compacted', 'produce-small']) await waitUntilKafkaHasLeader(name);
+    for (const name of ['produced', 'produce-compacted', 'produce-small', 'produce-append-time']) await waitUntilKafkaHasLeader(name);
     const batch = (count: number, fields: Partial<Parameters<typeof buildRecordBatch>[0]> = {}, key: (i: number) => Buffer | null = (i) => Buffer.from(`k${i}`)) =>
       buildRecordBatch({
         records: Array.from({ length: count }, (_, i) => ({ timestamp: 1_700_000_000_000n + BigInt(i * 10), key: key(i), value: Buffer.from(`v${i}`) })),
@@ -408,6 +409,8 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
       const answer = (await answered(ApiKey.Produce, version, produce('produced', batch(2, { compression: version >= 7 ? CompressionType.Zstd : CompressionType.Gzip })))) as ApiMessages[ApiKey.Produce]['response'];
       expect(answer.responses[0].partitionResponses[0]).toMatchObject({ errorCode: 0, baseOffset: BigInt(version * 2) });
     }
+    // A partition named twice: appended once, with the records named last (offsets 24-26).
+    await answered(ApiKey.Produce, 9, { transactionalId: null, acks: -1, timeoutMs: 10_000, topicData: [{ name: asTopicName('produced'), partitionData: [{ index: 0, records: batch(1) }, { index: 0, records: batch(3) }] }] });
     const badCrc = batch(2);
     badCrc[badCrc.length - 1] ^= 1;
     await answered(ApiKey.Produce, 9, produce('produced', badCrc));
@@ -423,6 +426,9 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'answers like Kafka 3.9 in ZooKe
     await answered(ApiKey.Produce, 9, produce('produced', batch(1, { producerId: 5n, producerEpoch: 0, baseSequence: -1 }), {}, 1));
     await answered(ApiKey.Produce, 9, produce('produced', batch(1, { producerId: 5n, producerEpoch: 0, baseSequence: 0, isTransactional: true }), {}, 1));
     await answered(ApiKey.Produce, 9, produce('produced', Buffer.alloc(0), {}, 1));
+    // A producer claiming LogAppendTime: refused per record on a LogAppendTime topic (accepted under CreateTime).
+    await answered(ApiKey.Produce, 9, produce('produce-append-time', batch(2, { timestampType: TimestampType.LogAppendTime, maxTimestamp: 1_700_000_000_000n })));
+    await answered(ApiKey.Produce, 9, produce('produce-small', batch(2, { timestampType: TimestampType.LogAppendTime, maxTimestamp: 1_700_000_000_000n })));
     // Old producers: magic 0 and 1 message sets, stored as v2 by both.
     await answered(ApiKey.Produce, 0, produce('produced', buildLegacyMessageSet({ magic: 0, records: [{ key: null, value: Buffer.from('old') }] }), { acks: 1 }, 1));
     await answered(ApiKey.Produce, 2, produce('produced', buildLegacyMessageSet({ magic: 1, compression: CompressionType.Snappy, records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from('newer') }] }), { acks: 1 }, 1));
