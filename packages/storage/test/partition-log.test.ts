@@ -269,6 +269,23 @@ describe('PartitionLog roll', () => {
     expect(log.allSegments().map((s) => s.baseOffset)).toEqual([0n, 2n]);
   });
 
+  it('does not roll for a batch without a timestamp once the segment has one, however old it is', () => {
+    const { log, clock } = openLog({ segmentMs: 1000 });
+    log.append(batchOf(1, { timestamp: 1_700_000_000_000 }));
+    clock.advance(60_000);
+    // Kafka compares the incoming max timestamp (-1) with the segment's first: a negative wait, no roll.
+    log.append(batchOf(1, { timestamp: -1 }));
+    expect(log.allSegments().length).toBe(1);
+  });
+
+  it('rolls by wall time since creation when the first batch had no timestamp', () => {
+    const { log, clock } = openLog({ segmentMs: 1000 });
+    log.append(batchOf(1, { timestamp: -1 }));
+    clock.advance(1001);
+    log.append(batchOf(1, { timestamp: -1 }));
+    expect(log.allSegments().map((s) => s.baseOffset)).toEqual([0n, 1n]);
+  });
+
   it('rolls earlier by a per-segment share of segment.jitter.ms', () => {
     const { fs, clock } = openLog();
     fs.mkdir('/logs/j-0');

@@ -212,7 +212,11 @@ export class LogSegment {
     if (this.offsetIndex.isFull || this.timeIndex.isFull) return true;
     if (lastOffset > this.lastOffsetAllowed) return true;
     const reference = this.rollReferenceMs();
-    const now = maxTimestamp >= 0 && this.rollingBasedTimestamp !== undefined && this.rollingBasedTimestamp >= 0 ? maxTimestamp : nowMs;
+    // As Kafka's timeWaitedForRoll: once the segment's first batch has a timestamp, the incoming batch's max
+    // timestamp is compared with it, even when that is -1 (no timestamp: never a reason to roll); wall time
+    // since creation counts only for a segment whose first batch has no timestamp.
+    const basedOnTimestamps = this.rollingBasedTimestamp !== undefined && this.rollingBasedTimestamp >= 0;
+    const now = basedOnTimestamps ? maxTimestamp : nowMs;
     return now - reference > segmentMs;
   }
 
