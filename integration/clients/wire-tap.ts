@@ -6,6 +6,66 @@ export interface TappedRequest {
   apiVersion: number;
 }
 
+/** The magic byte (message format: 0, 1, or 2 for record batches) of each entry in a record set that passed. */
+export interface TappedRecordSets {
+  /** Entries of Produce v0-2 requests, as the client wrote them. */
+  produced: number[];
+  /** Entries of Fetch v0-3 responses, as the broker answered them. */
+  fetched: number[];
+}
+
+const PRODUCE = 0;
+const FETCH = 1;
+
+/**
+ * Magic bytes of the entries in a record set. A v0/v1 message (offset, size, crc, magic) and a v2 batch (base
+ * offset, length, leader epoch, magic) both keep the magic at byte 16 and their length at byte 8; a partial entry
+ * at the end (Fetch may cut one) is not counted.
+ */
+function entryMagics(records: Buffer): number[] {
+  const magics: number[] = [];
+  for (let position = 0; position + 17 <= records.length; ) {
+    const size = records.readInt32BE(position + 8);
+    if (position + 12 + size > records.length) break;
+    magics.push(records.readInt8(position + 16));
+    position += 12 + size;
+  }
+  return magics;
+}
+
+/** Walks `[topic name, [partition fields..., records]]` as Produce v0-2 requests and Fetch v0-3 responses lay it out. */
+function recordSetsIn(body: Buffer, start: number, partitionFieldBytes: number): Buffer[] {
+  const sets: Buffer[] = [];
+  let position = start;
+  const topics = body.readInt32BE(position);
+  position += 4;
+  for (let t = 0; t < topics; t++) {
+    position += 2 + body.readInt16BE(position);
+    const partitions = body.readInt32BE(position);
+    position += 4;
+    for (let p = 0; p < partitions; p++) {
+      position += partitionFieldBytes;
+      const size = body.readInt32BE(position);
+      position += 4;
+      if (size > 0) sets.push(body.subarray(position, position + size));
+      position += Math.max(0, size);
+    }
+  }
+  return sets;
+}
+
+function producedRecordSets(frame: Buffer): Buffer[] {
+  // Request header v1: api key, version, correlation id, client id (nullable string); body: acks, timeout.
+  const clientIdLength = frame.readInt16BE(8);
+  const bodyStart = 10 + Math.max(0, clientIdLength);
+  return recordSetsIn(frame, bodyStart + 2 + 4, 4);
+}
+
+function fetchedRecordSets(frame: Buffer, apiVersion: number): Buffer[] {
+  // Response header v0: correlation id; throttle time from v1; per partition: index, error, high watermark.
+  return recordSetsIn(frame, 4 + (apiVersion >= 1 ? 4 : 0), 4 + 2 + 8);
+}
+
 /**
  * A TCP relay between clients and a broker that notes the API key and version of every request passing through,
  * so that a test can prove which wire versions a client really used (kafka-python's `api_version=(0, 10)` must
@@ -17,6 +77,7 @@ export interface TappedRequest {
  */
 export class WireTap {
   readonly requests: TappedRequest[] = [];
+  readonly recordSets: TappedRecordSets = { produced: [], fetched: [] };
   private upstream?: { host: string; port: number };
   private readonly sockets = new Set<net.Socket>();
 
@@ -74,18 +135,43 @@ export class WireTap {
     client.on('close', forget).on('error', forget);
     broker.on('close', forget).on('error', forget);
 
-    // Requests are read frame by frame only to note their headers; the bytes pass on untouched, as they came.
-    let pending: Buffer = Buffer.alloc(0);
-    client.on('data', (chunk: Buffer) => {
-      broker.write(chunk);
-      pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
-      while (pending.length >= 8) {
-        const size = pending.readInt32BE(0);
-        if (pending.length < 4 + size) break;
-        this.requests.push({ apiKey: pending.readInt16BE(4), apiVersion: pending.readInt16BE(6) });
-        pending = pending.subarray(4 + size);
-      }
-    });
-    broker.on('data', (chunk: Buffer) => client.write(chunk));
+    // Frames are read only to take notes; the bytes pass on untouched, as they came. Responses come in the order
+    // of their requests, so each response is matched with the oldest request still unanswered.
+    const unanswered: TappedRequest[] = [];
+    client.on(
+      'data',
+      frameReader((frame) => {
+        const request = { apiKey: frame.readInt16BE(0), apiVersion: frame.readInt16BE(2) };
+        this.requests.push(request);
+        unanswered.push(request);
+        if (request.apiKey === PRODUCE && request.apiVersion <= 2) {
+          for (const set of producedRecordSets(frame)) this.recordSets.produced.push(...entryMagics(set));
+        }
+      }, (chunk) => broker.write(chunk)),
+    );
+    broker.on(
+      'data',
+      frameReader((frame) => {
+        const request = unanswered.shift();
+        if (request?.apiKey === FETCH && request.apiVersion <= 3) {
+          for (const set of fetchedRecordSets(frame, request.apiVersion)) this.recordSets.fetched.push(...entryMagics(set));
+        }
+      }, (chunk) => client.write(chunk)),
+    );
   }
+}
+
+/** A 'data' listener that passes each chunk on and hands every complete size-prefixed frame (without its size) to onFrame. */
+function frameReader(onFrame: (frame: Buffer) => void, passOn: (chunk: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = Buffer.alloc(0);
+  return (chunk) => {
+    passOn(chunk);
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 4) {
+      const size = pending.readInt32BE(0);
+      if (pending.length < 4 + size) break;
+      onFrame(pending.subarray(4, 4 + size));
+      pending = pending.subarray(4 + size);
+    }
+  };
 }
