@@ -20,8 +20,9 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cache_root="${TRIBUTARY_CACHE:-$repo/.cache}"
 venv="$cache_root/venv"
 debian_packages=(kcat zookeeper burrow)
-# python-snappy, lz4 and zstandard: kafka-python compresses with snappy, lz4 and zstd only when these are importable.
-python_packages=(kafka-python==3.0.12 confluent-kafka==2.16.1 python-snappy==0.7.3 lz4==4.4.5 zstandard==0.25.0)
+# python-snappy, lz4, zstandard: kafka-python compresses with snappy, lz4 and zstd only when these import; xxhash: its
+# lz4 for message format v0 (api_version below 0.10) writes the old, miscomputed frame checksum, which needs xxhash.
+python_packages=(kafka-python==3.0.12 confluent-kafka==2.16.1 python-snappy==0.7.3 lz4==4.4.5 zstandard==0.25.0 xxhash==4.1.0)
 
 step() { echo "install-peers: $*"; }
 fail() { echo "install-peers: $*" >&2; exit 1; }
