@@ -7,13 +7,13 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import net from 'node:net';
-import { ApiKey, ApiMessages, ErrorCode, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, asTopicName, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig } from '@tributary/metadata';
 import { Broker, silentLogger } from '../src';
 import { openHarness } from './harness';
 
 const newTopic = (name: string, numPartitions: number, configs: { name: string; value: string }[] = []) => ({
-  name,
+  name: asTopicName(name),
   numPartitions,
   replicationFactor: -1,
   assignments: [],
@@ -49,12 +49,12 @@ test('logs follow the metadata: created, found by name and id, reconfigured, gro
     await h.settled();
     expect(log!.config.retentionMs).toBe(5000);
 
-    await h.call(ApiKey.CreatePartitions, 3, { topics: [{ name: 'orders', count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    await h.call(ApiKey.CreatePartitions, 3, { topics: [{ name: asTopicName('orders'), count: 3, assignments: null }], timeoutMs: 5000, validateOnly: false });
     await h.settled();
     expect(h.logs.partition('orders', 2)?.partition).toBe(2);
     expect(fs.existsSync(path.join(h.dir, 'orders-2'))).toBe(true);
 
-    await h.call(ApiKey.DeleteTopics, 5, { topics: [], topicNames: ['orders'], timeoutMs: 5000 });
+    await h.call(ApiKey.DeleteTopics, 5, { topics: [], topicNames: [asTopicName('orders')], timeoutMs: 5000 });
     await h.settled();
     expect(h.logs.partition('orders', 0)).toBeUndefined();
     expect(fs.readdirSync(h.dir).filter((name) => name.startsWith('orders-') && !name.endsWith('-delete'))).toEqual([]);

@@ -10,6 +10,7 @@ import {
   Uuid,
   ZERO_UUID,
   asBrokerId,
+  asProducerId,
   asTopicName,
   buildRecordBatch,
   RecordBatch,
@@ -192,7 +193,7 @@ describe('read_committed', () => {
         highWatermark: 6n,
         lastStableOffset: 4n,
         logStartOffset: 0n,
-        abortedTransactions: [{ producerId: 7n, firstOffset: 1n }],
+        abortedTransactions: [{ producerId: asProducerId(7n), firstOffset: 1n }],
         records: Buffer.concat([first, second]),
       }),
     );
@@ -420,7 +421,7 @@ describe('long poll', () => {
     const started = Date.now();
     const pending = h.call(ApiKey.Fetch, 11, fetchRequest([{ topic: 't', partitions: [{}] }], { maxWaitMs: 30_000 }));
     await new Promise((resolve) => setTimeout(resolve, 20));
-    await h.call(ApiKey.DeleteTopics, 5, { topics: [], topicNames: ['t'], timeoutMs: 5000 });
+    await h.call(ApiKey.DeleteTopics, 5, { topics: [], topicNames: [asTopicName('t')], timeoutMs: 5000 });
     const response = await pending;
     expect(response.responses[0].partitions[0]).toEqual(partitionData({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, abortedTransactions: [] }));
     expect(Date.now() - started).toBeLessThan(5_000);
