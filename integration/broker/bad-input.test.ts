@@ -2,7 +2,7 @@
  * Hostile and broken input against a live broker: each bad connection gets Kafka's answer or a clean close,
  * and the broker goes on serving everyone else with nothing lost. Seeded garbage prints its seed.
  */
-import { ApiKey, ErrorCode, ZERO_UUID, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ErrorCode, ZERO_UUID, asBrokerId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { useTempDirs } from '../helpers/tmp';
 import { RawClient } from './raw-client';
 import { TributaryProcess } from './tributary-process';
@@ -101,7 +101,8 @@ test('an unknown API key closes the connection', async () => {
 });
 
 test('a known API that is not served, and a version out of range, close the connection', async () => {
-  const unserved = encodeRequestFrame(ApiKey.ListGroups, 0, 1, 'raw', { statesFilter: [], typesFilter: [] });
+  // Vote is a KRaft controller API: a ZooKeeper-mode broker, which Tributary is, never serves it.
+  const unserved = encodeRequestFrame(ApiKey.Vote, 0, 1, 'raw', { clusterId: null, voterId: asBrokerId(-1), topics: [] });
   await expectClosedWithoutAnswer(unserved);
   const tooNew = metadataFrame(1, []);
   tooNew.writeInt16BE(13, 6);
