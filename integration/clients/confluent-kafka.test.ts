@@ -10,6 +10,7 @@ import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
 import { TributaryProcess } from '../broker/tributary-process';
+import { codecByName, storedCompressions } from './stored-codecs';
 
 jest.setTimeout(120_000);
 
@@ -27,9 +28,10 @@ interface RoundTrip {
 describeWithPeer('confluent-kafka', 'confluent-kafka', () => {
   const tempDir = useTempDirs('confluent-kafka');
   let broker: TributaryProcess;
+  let logDir: string;
 
   beforeAll(async () => {
-    broker = await TributaryProcess.start(tempDir());
+    broker = await TributaryProcess.start((logDir = tempDir()));
   }, 30_000);
 
   afterAll(async () => {
@@ -62,6 +64,10 @@ describeWithPeer('confluent-kafka', 'confluent-kafka', () => {
       answer.reports.forEach((report, i) => {
         expect(report).toEqual({ error: null, key: `key-${i}`, partition: 0, offset: i });
       });
+
+      const stored = storedCompressions(logDir, topic);
+      expect(stored.length).toBeGreaterThan(0);
+      expect(new Set(stored)).toEqual(new Set([codecByName[codec]]));
 
       expect(answer.records).toHaveLength(RECORDS_PER_CASE);
       answer.records.forEach((record, i) => {

@@ -11,6 +11,7 @@ import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
 import { TributaryProcess } from '../broker/tributary-process';
+import { codecByName, storedCompressions } from './stored-codecs';
 import { WireTap } from './wire-tap';
 
 jest.setTimeout(120_000);
@@ -30,10 +31,11 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
   const tempDir = useTempDirs('kafka-python');
   let tap: WireTap;
   let broker: TributaryProcess;
+  let logDir: string;
 
   beforeAll(async () => {
     tap = await WireTap.listen();
-    broker = await TributaryProcess.start(tempDir(), [`advertised.listeners=PLAINTEXT://127.0.0.1:${tap.port}`]);
+    broker = await TributaryProcess.start((logDir = tempDir()), [`advertised.listeners=PLAINTEXT://127.0.0.1:${tap.port}`]);
     tap.forwardToListenerIn(broker.process.log);
   }, 30_000);
 
@@ -60,6 +62,13 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
   }
 
   /** Message format v0 has no timestamps: kafka-python reports none. */
+  /** Stored as batches of the client's codec: compression.type is `producer`, so old message sets keep theirs. */
+  function expectStoredCodec(topic: string, codec: string): void {
+    const stored = storedCompressions(logDir, topic);
+    expect(stored.length).toBeGreaterThan(0);
+    expect(new Set(stored)).toEqual(new Set([codecByName[codec]]));
+  }
+
   function expectEveryRecord(answer: RoundTrip, withHeaders: boolean, withTimestamps = true): void {
     expect(answer.acknowledgedOffsets).toEqual(Array.from({ length: RECORDS_PER_CASE }, (_, i) => i));
     expect(answer.records).toHaveLength(RECORDS_PER_CASE);
@@ -79,6 +88,7 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
       await createTopic(topic);
       tap.requests.length = 0;
       expectEveryRecord(await roundTrip(topic, codec, 'auto', true), true);
+      expectStoredCodec(topic, codec);
       // Record batches (magic 2) both ways: Produce v3 and up, Fetch v4 and up.
       expect(Math.min(...tap.versionsOf(PRODUCE))).toBeGreaterThanOrEqual(3);
       expect(Math.min(...tap.versionsOf(FETCH))).toBeGreaterThanOrEqual(4);
@@ -100,6 +110,7 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
       tap.recordSets.produced.length = 0;
       tap.recordSets.fetched.length = 0;
       expectEveryRecord(await roundTrip(topic, codec, apiVersion, false), false, magic >= 1);
+      expectStoredCodec(topic, codec);
       // The client sends old message sets, which the broker up-converts to batches; Fetch is answered with old
       // message sets, down-converted from those batches. kafka-python would parse a v2 batch even in an old
       // Fetch response, so only the magic bytes on the wire prove the down-conversion happened.

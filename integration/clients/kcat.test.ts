@@ -8,6 +8,7 @@ import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
 import { TributaryProcess } from '../broker/tributary-process';
+import { codecByName, storedCompressions } from './stored-codecs';
 
 jest.setTimeout(120_000);
 
@@ -29,9 +30,10 @@ interface Consumed {
 describeWithPeer('kcat', 'kcat', () => {
   const tempDir = useTempDirs('kcat');
   let broker: TributaryProcess;
+  let logDir: string;
 
   beforeAll(async () => {
-    broker = await TributaryProcess.start(tempDir());
+    broker = await TributaryProcess.start((logDir = tempDir()));
   }, 30_000);
 
   afterAll(async () => {
@@ -106,6 +108,10 @@ describeWithPeer('kcat', 'kcat', () => {
       const secondStart = Date.now();
       await produce(HALF);
       const secondEnd = Date.now();
+
+      const stored = storedCompressions(logDir, topic);
+      expect(stored.length).toBeGreaterThan(0);
+      expect(new Set(stored)).toEqual(new Set([codecByName[codec]]));
 
       const all = await consume(topic, '0');
       expect(all).toHaveLength(2 * HALF);
