@@ -61,7 +61,6 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
     return JSON.parse(result.stdout.trim().split('\n').pop() as string) as RoundTrip;
   }
 
-  /** Message format v0 has no timestamps: kafka-python reports none. */
   /** Stored as batches of the client's codec: compression.type is `producer`, so old message sets keep theirs. */
   function expectStoredCodec(topic: string, codec: string): void {
     const stored = storedCompressions(logDir, topic);
@@ -69,15 +68,21 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
     expect(new Set(stored)).toEqual(new Set([codecByName[codec]]));
   }
 
-  function expectEveryRecord(answer: RoundTrip, withHeaders: boolean, withTimestamps = true): void {
+  /**
+   * How timestamps come back: as produced (CreateTime base + i); 'none' when a v0 message (which has no timestamp)
+   * was up-converted to a batch, which Kafka stores as CreateTime -1; 'absent' when read as v0, which has no field.
+   */
+  type Timestamps = 'as-produced' | 'none' | 'absent';
+
+  function expectEveryRecord(answer: RoundTrip, withHeaders: boolean, timestamps: Timestamps = 'as-produced'): void {
     expect(answer.acknowledgedOffsets).toEqual(Array.from({ length: RECORDS_PER_CASE }, (_, i) => i));
     expect(answer.records).toHaveLength(RECORDS_PER_CASE);
     answer.records.forEach((record, i) => {
       expect(record.offset).toBe(i);
       expect(record.key).toBe(`key-${i}`);
       expect(record.valueOk).toBe(true);
-      expect(record.timestamp).toBe(withTimestamps ? BASE_TIMESTAMP + i : null);
-      expect(record.timestampType).toBe(withTimestamps ? 0 : null); // 0: CreateTime
+      expect(record.timestamp).toBe({ 'as-produced': BASE_TIMESTAMP + i, none: -1, absent: null }[timestamps]);
+      expect(record.timestampType).toBe(timestamps === 'absent' ? null : 0); // 0: CreateTime
       expect(record.headers).toEqual(withHeaders ? [['index', String(i)], ['kind', 'python']] : []);
     });
   }
@@ -109,7 +114,7 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
       tap.requests.length = 0;
       tap.recordSets.produced.length = 0;
       tap.recordSets.fetched.length = 0;
-      expectEveryRecord(await roundTrip(topic, codec, apiVersion, false), false, magic >= 1);
+      expectEveryRecord(await roundTrip(topic, codec, apiVersion, false), false, magic >= 1 ? 'as-produced' : 'absent');
       expectStoredCodec(topic, codec);
       // The client sends old message sets, which the broker up-converts to batches; Fetch is answered with old
       // message sets, down-converted from those batches. kafka-python would parse a v2 batch even in an old
@@ -120,6 +125,32 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
       expect(new Set(tap.recordSets.produced)).toEqual(new Set([magic]));
       expect(tap.recordSets.fetched.length).toBeGreaterThan(0);
       expect(new Set(tap.recordSets.fetched)).toEqual(new Set([magic]));
+    });
+  });
+
+  // Across formats: what one client writes in one message format, another reads in another, as Kafka converts.
+  // Headers exist only in batches, so an old reader gets none; a v0 message has no timestamp, so it is stored as
+  // -1 and a v0 reader sees no timestamp field at all.
+  const crossings: { producer: string; consumer: string; timestamps: Timestamps; fetchedMagic?: number }[] = [
+    { producer: 'auto', consumer: '0.10', timestamps: 'as-produced', fetchedMagic: 1 },
+    { producer: 'auto', consumer: '0.9', timestamps: 'absent', fetchedMagic: 0 },
+    { producer: '0.9', consumer: 'auto', timestamps: 'none' },
+    { producer: '0.10', consumer: 'auto', timestamps: 'as-produced' },
+    { producer: '0.9', consumer: '0.10', timestamps: 'none', fetchedMagic: 1 },
+    { producer: '0.10', consumer: '0.9', timestamps: 'absent', fetchedMagic: 0 },
+  ];
+  describe.each(crossings)('produced with api_version=$producer, consumed with $consumer (lz4)', ({ producer, consumer, timestamps, fetchedMagic }) => {
+    test('every record converts between message formats as Kafka converts it', async () => {
+      const topic = `kafka-python-cross-${producer}-${consumer}`.replace(/\./g, '');
+      await createTopic(topic);
+      tap.recordSets.fetched.length = 0;
+      // The newest producer sends headers; no old reader may get them back.
+      expectEveryRecord(await roundTrip(topic, 'lz4', `${producer}/${consumer}`, producer === 'auto'), false, timestamps);
+      expectStoredCodec(topic, 'lz4');
+      if (fetchedMagic !== undefined) {
+        expect(tap.recordSets.fetched.length).toBeGreaterThan(0);
+        expect(new Set(tap.recordSets.fetched)).toEqual(new Set([fetchedMagic]));
+      }
     });
   });
 });

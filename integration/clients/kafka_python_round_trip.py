@@ -1,7 +1,8 @@
 """Produces records with kafka-python, then reads them back in assign mode, and prints what came back as JSON.
 
 Run by kafka-python.test.ts: argv is bootstrap, topic, codec ('none' or kafka-python's compression_type),
-count, api_version ('auto' for the newest the broker offers, else dotted like '0.10'), with_headers (0/1).
+count, api_version ('auto' for the newest the broker offers, else dotted like '0.10'; 'producer/consumer' such as
+'0.9/auto' gives each its own), with_headers (0/1).
 Record i has key b'key-i', a value of a few hundred bytes, timestamp base + i and, with headers, two headers.
 """
 import json
@@ -12,7 +13,15 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 bootstrap, topic, codec, count, api_version, with_headers = sys.argv[1:7]
 count = int(count)
 with_headers = with_headers == '1'
-version = None if api_version == 'auto' else tuple(int(part) for part in api_version.split('.'))
+
+
+def parse_version(text):
+    return None if text == 'auto' else tuple(int(part) for part in text.split('.'))
+
+
+producer_version_text, _, consumer_version_text = api_version.partition('/')
+producer_version = parse_version(producer_version_text)
+consumer_version = parse_version(consumer_version_text or producer_version_text)
 BASE_TIMESTAMP = 1_700_000_000_000
 
 
@@ -22,7 +31,7 @@ def value(i):
 
 producer = KafkaProducer(
     bootstrap_servers=bootstrap,
-    api_version=version,
+    api_version=producer_version,
     compression_type=None if codec == 'none' else codec,
     acks='all',
     linger_ms=5,
@@ -40,7 +49,7 @@ producer.close()
 
 consumer = KafkaConsumer(
     bootstrap_servers=bootstrap,
-    api_version=version,
+    api_version=consumer_version,
     enable_auto_commit=False,
     group_id=None,
     consumer_timeout_ms=15_000,

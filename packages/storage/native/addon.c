@@ -24,7 +24,6 @@
 #include <string.h>
 #include <errno.h>
 #include <unistd.h>
-#include <stdlib.h>
 
 #define POLY 0x82f63b78u /* CRC-32C, bit-reflected */
 
@@ -48,18 +47,6 @@ static uint32_t x_to_the_8n(size_t n) {
     if (n & 1) result = multiply(result, square);
     square = multiply(square, square);
     n >>= 1;
-  }
-  return result;
-}
-
-/* x^k modulo POLY. */
-static uint32_t x_to_the(uint64_t k) {
-  uint32_t result = 0x80000000u; /* x^0 */
-  uint32_t square = 0x40000000u; /* x^1 */
-  while (k) {
-    if (k & 1) result = multiply(result, square);
-    square = multiply(square, square);
-    k >>= 1;
   }
   return result;
 }
@@ -92,7 +79,7 @@ static uint32_t software_crc(uint32_t crc, const uint8_t *p, size_t n) {
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#include <immintrin.h>
+#include <nmmintrin.h>
 #define HAVE_HARDWARE 1
 
 __attribute__((target("sse4.2"))) static inline uint64_t lane_step(uint64_t crc, const uint8_t *p) {
@@ -124,68 +111,7 @@ __attribute__((target("sse4.2"))) static uint32_t rounds_of(uint32_t crc0, const
   return crc0;
 }
 
-/*
- * With AVX-512 carry-less multiplies (VPCLMULQDQ), long inputs are folded instead: four 64-byte accumulators
- * walk the input 256 bytes at a time, and each step multiplies every 16-byte lane by x^(8*256) modulo the
- * polynomial (two carry-less multiplies of its 64-bit halves, no reduction) and adds the next 256 bytes. The
- * accumulators stay congruent to the bytes they replaced, so the CRC of the accumulators followed by the tail is
- * the CRC of the whole. That does 32 bytes a cycle where the crc32 instruction, at one per cycle, does 8; it is
- * what keeps the check of a 16 KiB batch well below the cost of writing it.
- *
- * A 16-byte lane is L*x^64 + H (L its first 8 bytes, bit-reflected). A reflected 64x32-bit carry-less product
- * lands 33 powers of x low, so the constants are x^(8*256+64-33) for L and x^(8*256-33) for H.
- */
-#define FOLD_BYTES 256
-static uint64_t fold_factor_first_half, fold_factor_second_half;
-static int use_fold = 0;
-
-__attribute__((target("sse4.2"))) static uint32_t one_stream_crc(uint32_t crc, const uint8_t *p, size_t n) {
-  uint64_t c = crc;
-  while (n >= 8) {
-    c = lane_step(c, p);
-    p += 8;
-    n -= 8;
-  }
-  crc = (uint32_t)c;
-  while (n--) crc = _mm_crc32_u8(crc, *p++);
-  return crc;
-}
-
-__attribute__((target("avx512f,avx512vl,vpclmulqdq,sse4.2"))) static uint32_t folded_crc(uint32_t crc, const uint8_t *p,
-                                                                                          size_t n) {
-  const __m512i factor = _mm512_set_epi64((long long)fold_factor_second_half, (long long)fold_factor_first_half,
-                                          (long long)fold_factor_second_half, (long long)fold_factor_first_half,
-                                          (long long)fold_factor_second_half, (long long)fold_factor_first_half,
-                                          (long long)fold_factor_second_half, (long long)fold_factor_first_half);
-  __m512i a0 = _mm512_loadu_si512(p), a1 = _mm512_loadu_si512(p + 64), a2 = _mm512_loadu_si512(p + 128),
-          a3 = _mm512_loadu_si512(p + 192);
-  /* The starting CRC is added to the first four bytes, as the crc32 instruction does. */
-  a0 = _mm512_xor_si512(a0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
-  p += FOLD_BYTES;
-  n -= FOLD_BYTES;
-#define FOLD_INTO(acc, offset)                                                                                      \
-  acc = _mm512_ternarylogic_epi64(_mm512_clmulepi64_epi128(acc, factor, 0x00), _mm512_clmulepi64_epi128(acc, factor, 0x11), \
-                                  _mm512_loadu_si512(p + (offset)), 0x96)
-  while (n >= FOLD_BYTES) {
-    FOLD_INTO(a0, 0);
-    FOLD_INTO(a1, 64);
-    FOLD_INTO(a2, 128);
-    FOLD_INTO(a3, 192);
-    p += FOLD_BYTES;
-    n -= FOLD_BYTES;
-  }
-#undef FOLD_INTO
-  uint8_t folded[FOLD_BYTES] __attribute__((aligned(64)));
-  _mm512_store_si512(folded, a0);
-  _mm512_store_si512(folded + 64, a1);
-  _mm512_store_si512(folded + 128, a2);
-  _mm512_store_si512(folded + 192, a3);
-  return one_stream_crc(one_stream_crc(0, folded, FOLD_BYTES), p, n);
-}
-
 __attribute__((target("sse4.2"))) static uint32_t hardware_crc(uint32_t crc, const uint8_t *p, size_t n) {
-  /* Below two fold steps, the setup and the final pass over the accumulators cost more than folding saves. */
-  if (use_fold && n >= 2 * FOLD_BYTES) return folded_crc(crc, p, n);
   while (n > 0 && ((uintptr_t)p & 7) != 0) {
     crc = _mm_crc32_u8(crc, *p++);
     n--;
@@ -292,10 +218,6 @@ static napi_value init(napi_env env, napi_value exports) {
 #ifdef HAVE_HARDWARE
   __builtin_cpu_init();
   use_hardware = __builtin_cpu_supports("sse4.2");
-  use_fold = use_hardware && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-             __builtin_cpu_supports("vpclmulqdq") && getenv("TRIBUTARY_NATIVE_FOLD") == NULL;
-  fold_factor_first_half = x_to_the(8 * FOLD_BYTES + 64 - 33);
-  fold_factor_second_half = x_to_the(8 * FOLD_BYTES - 33);
 #endif
   napi_value fn, write, hardware;
   napi_create_function(env, "crc32c", NAPI_AUTO_LENGTH, calculate, NULL, &fn);

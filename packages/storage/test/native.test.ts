@@ -54,10 +54,8 @@ describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
     const random = new SeededRandom(seed);
     const data = Buffer.alloc(80_000);
     for (let i = 0; i < data.length; i++) data[i] = random.int(256);
-    // Lengths around the addon's lane sizes (3 x 256 and 3 x 8192 bytes), its 8-byte steps and, where AVX-512
-    // folds, its 256-byte fold steps and the 512-byte point where folding starts, at odd starts.
-    const lengths = [1, 7, 8, 9, 255, 256, 257, 511, 512, 513, 767, 768, 769, 1023, 1024, 1031, 3 * 768 + 5];
-    lengths.push(16 * 1024 - 21, 16 * 1024 + 255, 24_575, 24_576, 24_577, 49_160, 79_000);
+    // Lengths around the addon's lane sizes (3 x 256 and 3 x 8192 bytes) and its 8-byte steps, at odd starts.
+    const lengths = [1, 7, 8, 9, 767, 768, 769, 3 * 768 + 5, 16 * 1024 - 21, 24_575, 24_576, 24_577, 49_160, 79_000];
     for (let i = 0; i < 40; i++) lengths.push(random.int(79_000));
     for (const length of lengths) {
       const start = random.int(data.length - length);
