@@ -2,8 +2,8 @@
  * Hostile group traffic against a Tributary started as a user starts it: huge protocol metadata, unknown and
  * mismatched protocol types, commits for topics that do not exist, and a seeded storm of joins, leaves and
  * dropped connections from 50 members. The coordinator must keep answering everyone promptly and end in a
- * consistent state. TRIBUTARY_SEED=<seed> replays the storm; TRIBUTARY_STORM_MS sets its length (default 30 s;
- * the issue's 60 s with TRIBUTARY_STORM_MS=60000).
+ * consistent state. TRIBUTARY_SEED=<seed> replays the storm; TRIBUTARY_STORM_MS sets its length (default 60 s,
+ * as issue 5 asks; shorten it locally with TRIBUTARY_STORM_MS=10000).
  */
 import { ApiKey, ApiMessages, ErrorCode, GroupId, TopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { SeededRandom, seedFromEnv } from '@tributary/storage';
@@ -13,7 +13,7 @@ import { TributaryProcess } from '../broker/tributary-process';
 
 jest.setTimeout(180_000);
 
-const STORM_MS = Number(process.env.TRIBUTARY_STORM_MS ?? 30_000);
+const STORM_MS = Number(process.env.TRIBUTARY_STORM_MS ?? 60_000);
 const tempDir = useTempDirs('groups-bad-input');
 let broker: TributaryProcess;
 let correlation = 0;
