@@ -1,7 +1,9 @@
 """Produces records with confluent-kafka (librdkafka), then reads them back in assign mode; prints JSON.
 
-Run by confluent-kafka.test.ts: argv is bootstrap, topic, codec, count. Record i has key b'key-i', a value of a
-few hundred bytes, CreateTime base + i and two headers. Every delivery report is collected: its error (if any),
+Run by confluent-kafka.test.ts: argv is bootstrap, topic, codec, count and, optionally, 'old'. Record i has key
+b'key-i', a value of a few hundred bytes, CreateTime base + i and two headers. With 'old', librdkafka skips
+ApiVersions and takes the broker for 0.9.0 (message format v0: no headers, no timestamps), the path of clients configured for
+old brokers. Every delivery report is collected: its error (if any),
 partition and offset, so the test checks what the broker acknowledged, not merely that flush() returned.
 """
 import json
@@ -11,6 +13,9 @@ from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, To
 
 bootstrap, topic, codec, count = sys.argv[1:5]
 count = int(count)
+old = len(sys.argv) > 5 and sys.argv[5] == 'old'
+# Deprecated settings, and librdkafka warns so on stderr, but they are what such clients run with.
+compatibility = {'api.version.request': False, 'broker.version.fallback': '0.9.0'} if old else {}
 BASE_TIMESTAMP = 1_700_000_000_000
 
 
@@ -36,12 +41,13 @@ producer = Producer({
     'acks': 'all',
     'linger.ms': 5,
     'enable.idempotence': False,
+    **compatibility,
 })
 for i in range(count):
     while True:
         try:
             producer.produce(topic, key=b'key-%d' % i, value=value(i), partition=0, timestamp=BASE_TIMESTAMP + i,
-                             headers=[('index', str(i).encode()), ('codec', codec.encode())], on_delivery=on_delivery)
+                             headers=None if old else [('index', str(i).encode()), ('codec', codec.encode())], on_delivery=on_delivery)
             break
         except BufferError:
             producer.poll(0.1)
@@ -53,6 +59,7 @@ consumer = Consumer({
     'group.id': 'confluent-kafka-assign-only',
     'enable.auto.commit': False,
     'enable.partition.eof': True,
+    **compatibility,
 })
 consumer.assign([TopicPartition(topic, 0, OFFSET_BEGINNING)])
 records = []
