@@ -8,7 +8,7 @@
  * Difference from Kafka: dynamic password configs are refused (Kafka stores them encrypted).
  */
 import { ApiKey, AlterConfigsResponse, ErrorCode } from '@tributary/protocol';
-import { ConfigResourceType, brokerEntity, brokerResourceProblem, findTopic, inTopicResource } from './config-resources';
+import { ResourceProblem, alterResourceConfigs } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = AlterConfigsResponse.AlterConfigsResourceResponse;
@@ -18,50 +18,16 @@ export const alterConfigsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 2,
   async handle(request, context) {
-    const { metadata, logger } = context.services;
     const responses: Result[] = [];
     for (const resource of request.resources) {
-      const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
-      if (resource.resourceType === ConfigResourceType.Broker) {
-        const problem = brokerResourceProblem(metadata, resource.resourceName, true);
-        if (problem) {
-          responses.push({ ...base, ...problem });
-          continue;
-        }
+      // The legacy form replaces the entity's dynamic configs with exactly the ones given.
+      const replacement = (): Map<string, string> | ResourceProblem => {
         const nullValue = resource.configs.find((config) => config.value === null);
-        if (nullValue) {
-          responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${nullValue.name}` });
-          continue;
-        }
-        const configs = new Map(resource.configs.map((config) => [config.name, config.value as string]));
-        const entity = brokerEntity(metadata, resource.resourceName);
-        const outcome = await metadata.setBrokerConfigs(entity, configs, { validateOnly: request.validateOnly });
-        if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
-          logger.info({ broker: resource.resourceName, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered dynamic broker configs');
-        }
-        responses.push({ ...base, ...outcome });
-        continue;
-      }
-      if (resource.resourceType !== ConfigResourceType.Topic) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` });
-        continue;
-      }
-      const found = findTopic(metadata, resource.resourceName, true);
-      if ('errorCode' in found) {
-        responses.push({ ...base, ...found });
-        continue;
-      }
-      const nullValue = resource.configs.find((config) => config.value === null);
-      if (nullValue) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${nullValue.name}` });
-        continue;
-      }
-      const configs = new Map(resource.configs.map((config) => [config.name, config.value as string]));
-      const outcome = inTopicResource(resource.resourceName, await metadata.setTopicConfigs(resource.resourceName, configs, { validateOnly: request.validateOnly }));
-      if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
-        logger.info({ topic: resource.resourceName, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered topic configs');
-      }
-      responses.push({ ...base, ...outcome });
+        if (nullValue) return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${nullValue.name}` };
+        return new Map(resource.configs.map((config) => [config.name, config.value as string]));
+      };
+      const outcome = await alterResourceConfigs(resource, request.validateOnly, context, { broker: replacement, topic: replacement });
+      responses.push({ resourceType: resource.resourceType, resourceName: resource.resourceName, ...outcome });
     }
     return { throttleTimeMs: 0, responses };
   },

@@ -10,7 +10,7 @@
  */
 import { ApiKey, ErrorCode, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '@tributary/protocol';
 import { BROKER_CONFIGS, ConfigType, TOPIC_CONFIGS, configValueText } from '@tributary/metadata';
-import { ConfigResourceType, ResourceProblem, brokerEntity, brokerResourceProblem, findTopic, inTopicResource } from './config-resources';
+import { ResourceProblem, alterResourceConfigs } from './config-resources';
 import { defineHandler } from './handler';
 
 type Result = IncrementalAlterConfigsResponse.AlterConfigsResourceResponse;
@@ -27,7 +27,6 @@ export const incrementalAlterConfigsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(request, context) {
-    const { metadata, logger } = context.services;
     const responses: Result[] = [];
     for (const resource of request.resources) {
       const base = { resourceType: resource.resourceType, resourceName: resource.resourceName };
@@ -37,49 +36,19 @@ export const incrementalAlterConfigsHandler = defineHandler({
         responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Error due to duplicate config keys' });
         continue;
       }
-      if (resource.resourceType === ConfigResourceType.Broker) {
-        const problem = brokerResourceProblem(metadata, resource.resourceName, true);
-        if (problem) {
-          responses.push({ ...base, ...problem });
-          continue;
-        }
-        const entity = brokerEntity(metadata, resource.resourceName);
-        const applied = applyOperations(metadata.dynamicBrokerConfigs(entity), resource.configs, (name) => {
-          const def = BROKER_CONFIGS.get(name);
-          return def && { type: def.type, current: configValueText(metadata.brokerConfig().value(name)) };
-        });
-        if ('errorCode' in applied) {
-          responses.push({ ...base, ...applied });
-          continue;
-        }
-        const outcome = await metadata.setBrokerConfigs(entity, applied, { validateOnly: request.validateOnly });
-        if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
-          logger.info({ broker: resource.resourceName, configs: Object.fromEntries(applied), clientId: context.clientId }, 'altered dynamic broker configs');
-        }
-        responses.push({ ...base, ...outcome });
-        continue;
-      }
-      if (resource.resourceType !== ConfigResourceType.Topic) {
-        responses.push({ ...base, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` });
-        continue;
-      }
-      const found = findTopic(metadata, resource.resourceName, true);
-      if ('errorCode' in found) {
-        responses.push({ ...base, ...found });
-        continue;
-      }
-      const applied = applyOperations(found.configs, resource.configs, (name) => {
-        const def = TOPIC_CONFIGS.get(name);
-        return def && { type: def.type, current: def.defaultValue };
+      const { metadata } = context.services;
+      const outcome = await alterResourceConfigs(resource, request.validateOnly, context, {
+        broker: (entity) =>
+          applyOperations(metadata.dynamicBrokerConfigs(entity), resource.configs, (name) => {
+            const def = BROKER_CONFIGS.get(name);
+            return def && { type: def.type, current: configValueText(metadata.brokerConfig().value(name)) };
+          }),
+        topic: (topic) =>
+          applyOperations(topic.configs, resource.configs, (name) => {
+            const def = TOPIC_CONFIGS.get(name);
+            return def && { type: def.type, current: def.defaultValue };
+          }),
       });
-      if ('errorCode' in applied) {
-        responses.push({ ...base, ...applied });
-        continue;
-      }
-      const outcome = inTopicResource(resource.resourceName, await metadata.setTopicConfigs(resource.resourceName, applied, { validateOnly: request.validateOnly }));
-      if (outcome.errorCode === ErrorCode.NONE && !request.validateOnly) {
-        logger.info({ topic: resource.resourceName, configs: Object.fromEntries(applied), clientId: context.clientId }, 'altered topic configs');
-      }
       responses.push({ ...base, ...outcome });
     }
     return { throttleTimeMs: 0, responses };

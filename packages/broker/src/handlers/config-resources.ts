@@ -17,6 +17,7 @@ import {
   topicNameProblem,
   ClusterMetadata,
 } from '@tributary/metadata';
+import { RequestContext } from './handler';
 
 export enum ConfigResourceType {
   Unknown = 0,
@@ -136,4 +137,49 @@ export function brokerEntity(metadata: ClusterMetadata, name: string): BrokerId 
 export function inTopicResource<T extends ResourceProblem>(topic: string, outcome: T): T {
   if (outcome.errorCode !== ErrorCode.INVALID_CONFIG || !outcome.errorMessage?.startsWith('Invalid value ')) return outcome;
   return { ...outcome, errorMessage: `Invalid config value for resource ConfigResource(type=TOPIC, name='${topic}'): ${outcome.errorMessage}` };
+}
+
+/** How an alter request turns a resource's dynamic configs into the new set, or refuses the resource. */
+export interface ConfigRewrite {
+  broker(entity: BrokerId | null): Map<string, string> | ResourceProblem;
+  topic(topic: TopicMetadata): Map<string, string> | ResourceProblem;
+}
+
+/**
+ * The path AlterConfigs and IncrementalAlterConfigs share for one resource, in Kafka's order of checks: the
+ * resource must exist and be alterable here, then `rewrite` computes its new dynamic configs (or refuses), then
+ * they are validated whole and stored unless `validateOnly`, and an applied change is logged.
+ */
+export async function alterResourceConfigs(
+  resource: { resourceType: number; resourceName: string },
+  validateOnly: boolean,
+  context: RequestContext,
+  rewrite: ConfigRewrite,
+): Promise<ResourceProblem> {
+  const { metadata, logger } = context.services;
+  const name = resource.resourceName;
+  if (resource.resourceType === ConfigResourceType.Broker) {
+    const problem = brokerResourceProblem(metadata, name, true);
+    if (problem) return problem;
+    const entity = brokerEntity(metadata, name);
+    const configs = rewrite.broker(entity);
+    if (!(configs instanceof Map)) return configs;
+    const outcome = await metadata.setBrokerConfigs(entity, configs, { validateOnly });
+    if (outcome.errorCode === ErrorCode.NONE && !validateOnly) {
+      logger.info({ broker: name, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered dynamic broker configs');
+    }
+    return outcome;
+  }
+  if (resource.resourceType !== ConfigResourceType.Topic) {
+    return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resource.resourceType}` };
+  }
+  const found = findTopic(metadata, name, true);
+  if ('errorCode' in found) return found;
+  const configs = rewrite.topic(found);
+  if (!(configs instanceof Map)) return configs;
+  const outcome = inTopicResource(name, await metadata.setTopicConfigs(name, configs, { validateOnly }));
+  if (outcome.errorCode === ErrorCode.NONE && !validateOnly) {
+    logger.info({ topic: name, configs: Object.fromEntries(configs), clientId: context.clientId }, 'altered topic configs');
+  }
+  return outcome;
 }
