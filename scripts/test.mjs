@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readJson, whyInstall } from './dependencies.mjs';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const jestArgs = process.argv.slice(2);
@@ -24,38 +25,6 @@ function run(title, command, args, options = {}) {
   const why = result.error ? result.error.message : result.signal ? `killed by ${result.signal}` : `exit code ${result.status}`;
   steps.push({ title, ok, seconds, why });
   return ok;
-}
-
-function readJson(file) {
-  try {
-    return JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Says why node_modules needs `npm ci`, or returns undefined when it matches the lock file. npm keeps a record of
- * what it installed in node_modules/.package-lock.json; every package the lock file requires must be there at
- * the locked version. Optional packages (other platforms' native builds) may be absent, but not at another version.
- */
-function whyInstall() {
-  const lock = readJson(path.join(repoRoot, 'package-lock.json'));
-  if (!lock) return 'package-lock.json is missing or unreadable';
-  const installed = readJson(path.join(repoRoot, 'node_modules', '.package-lock.json'));
-  if (!installed) return 'node_modules is missing';
-  for (const [where, locked] of Object.entries(lock.packages ?? {})) {
-    if (!where.startsWith('node_modules/')) continue;
-    const present = installed.packages?.[where];
-    if (!present) {
-      if (locked.optional) continue;
-      return `${where} is not installed`;
-    }
-    if (!locked.link && present.version !== locked.version) {
-      return `${where} is ${present.version}, the lock file wants ${locked.version}`;
-    }
-  }
-  return undefined;
 }
 
 function summarize(jestReport) {
@@ -81,7 +50,7 @@ function summarize(jestReport) {
 }
 
 function main() {
-  const reason = whyInstall();
+  const reason = whyInstall(repoRoot);
   if (reason) {
     if (!run(`install dependencies (${reason})`, 'npm', ['ci', '--no-audit', '--no-fund'])) return finish(1);
   } else {
