@@ -13,6 +13,7 @@
 import { ErrorCode, Uuid } from '@tributary/protocol';
 import {
   CachedPartition,
+  RequestedPartition,
   FINAL_EPOCH,
   FetchSession,
   FetchSessionCache,
@@ -22,17 +23,7 @@ import {
   partitionKey,
 } from './fetch-session-cache';
 
-/** One partition as a request names it. `topic` is null for a topic id this broker does not know. */
-export interface RequestedPartition {
-  topic: string | null;
-  topicId: Uuid;
-  partition: number;
-  fetchOffset: bigint;
-  logStartOffset: bigint;
-  maxBytes: number;
-  currentLeaderEpoch: number;
-  lastFetchedEpoch: number;
-}
+export type { RequestedPartition };
 
 export interface ForgottenPartition {
   topic: string | null;

@@ -28,9 +28,8 @@ export function nextEpoch(epoch: number): number {
   return epoch === 0x7fffffff ? 1 : epoch + 1;
 }
 
-/** What a client fetches of one partition, and what the session last sent it about that partition. */
-export interface CachedPartition {
-  /** Null when the request named a topic id this broker does not know (v13+). */
+/** One partition as a request names it. `topic` is null for a topic id this broker does not know (v13+). */
+export interface RequestedPartition {
   topic: string | null;
   topicId: Uuid;
   partition: number;
@@ -39,6 +38,10 @@ export interface CachedPartition {
   maxBytes: number;
   currentLeaderEpoch: number;
   lastFetchedEpoch: number;
+}
+
+/** What a client fetches of one partition, and what the session last sent it about that partition. */
+export interface CachedPartition extends RequestedPartition {
   /** The high watermark last sent, -1 when never sent or after an error (so the partition is sent again). */
   sentHighWatermark: bigint;
   /** The log start offset last sent, -1 when never sent. */

@@ -35,6 +35,28 @@ export type PartitionOutcomeData = PartitionOutcome<FetchResponse.PartitionData>
  */
 export type ErrorStage = 'request' | 'read' | 'convert';
 
+/** The partition entry of an answer that carries only an error: -1 offsets and epochs, as Kafka fills them. */
+export function errorPartitionData(
+  partitionIndex: number,
+  errorCode: number,
+  abortedTransactions: FetchResponse.AbortedTransaction[] | null,
+  records: Buffer | null,
+): FetchResponse.PartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    highWatermark: -1n,
+    lastStableOffset: -1n,
+    logStartOffset: -1n,
+    divergingEpoch: { epoch: -1, endOffset: -1n },
+    currentLeader: { leaderId: asBrokerId(-1), leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions,
+    preferredReadReplica: asBrokerId(-1),
+    records,
+  };
+}
+
 /**
  * A partition's answer when it cannot be read: the error, and -1 offsets as Kafka has them. Records are empty
  * rather than null: Kafka's FetchResponse replaces a null record set by an empty one.
@@ -47,19 +69,7 @@ export function errorPartition(target: RequestedPartition, errorCode: number, st
     logStartOffset: -1n,
     recordBytes: 0,
     otherNews: false,
-    data: {
-      partitionIndex: target.partition,
-      errorCode,
-      highWatermark: -1n,
-      lastStableOffset: -1n,
-      logStartOffset: -1n,
-      divergingEpoch: { epoch: -1, endOffset: -1n },
-      currentLeader: { leaderId: asBrokerId(-1), leaderEpoch: -1 },
-      snapshotId: { endOffset: -1n, epoch: -1 },
-      abortedTransactions: stage === 'read' ? null : [],
-      preferredReadReplica: asBrokerId(-1),
-      records: stage === 'convert' ? null : Buffer.alloc(0),
-    },
+    data: errorPartitionData(target.partition, errorCode, stage === 'read' ? null : [], stage === 'convert' ? null : Buffer.alloc(0)),
   };
 }
 

@@ -15,12 +15,12 @@
  * always -1 (one broker). For v0-2 a first batch larger than the limits is not sent at all, which is also what
  * Kafka 3.9 answers (its down-conversion drops the partial batch); the side-by-side test checks it.
  */
-import { ApiKey, ErrorCode, FetchRequest, FetchResponse, ZERO_UUID, asBrokerId, asTopicName } from '@tributary/protocol';
+import { ApiKey, ErrorCode, FetchRequest, FetchResponse, ZERO_UUID, asTopicName } from '@tributary/protocol';
 import { TopicMetadata, resolveTopicConfigs } from '@tributary/metadata';
 import { FetchIsolation } from '@tributary/storage';
 import { FetchContext, ForgottenPartition, PartitionOutcome, RequestedPartition } from '../fetch/fetch-context';
 import { fetchState, purgatoryKey } from '../fetch/fetch-state';
-import { PartitionOutcomeData, ReadParams, readPartition } from '../fetch/partition-read';
+import { PartitionOutcomeData, ReadParams, errorPartitionData, readPartition } from '../fetch/partition-read';
 import { brokersOnListener } from './broker-endpoints';
 import { RequestContext, defineHandler } from './handler';
 
@@ -92,19 +92,7 @@ export const fetchHandler = defineHandler({
       responses: v13OrLater ? [] : request.topics.map((topic) => ({
         topic: topic.topic,
         topicId: topic.topicId,
-        partitions: topic.partitions.map((partition) => ({
-          partitionIndex: partition.partition,
-          errorCode,
-          highWatermark: -1n,
-          lastStableOffset: -1n,
-          logStartOffset: -1n,
-          divergingEpoch: { epoch: -1, endOffset: -1n },
-          currentLeader: { leaderId: asBrokerId(-1), leaderEpoch: -1 },
-          snapshotId: { endOffset: -1n, epoch: -1 },
-          abortedTransactions: null,
-          preferredReadReplica: asBrokerId(-1),
-          records: null,
-        })),
+        partitions: topic.partitions.map((partition) => errorPartitionData(partition.partition, errorCode, null, null)),
       })),
       nodeEndpoints: [],
     };
