@@ -76,9 +76,12 @@ function errorCodeOf(error: unknown): number {
   return ErrorCode.UNKNOWN_SERVER_ERROR;
 }
 
-/** How Kafka's storeOffsets reports a failed append of offset commits. */
-export function commitAppendError(error: unknown): ErrorCode {
-  const code = errorCodeOf(error);
+/**
+ * What both of Kafka's store paths make of an append that failed because of where the partition lives: its
+ * leader is gone or lacks replicas (COORDINATOR_NOT_AVAILABLE), or this broker no longer leads it
+ * (NOT_COORDINATOR). Undefined for other failures, which each path maps its own way.
+ */
+function placementError(code: number): ErrorCode | undefined {
   switch (code) {
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:
@@ -87,33 +90,23 @@ export function commitAppendError(error: unknown): ErrorCode {
     case ErrorCode.NOT_LEADER_OR_FOLLOWER:
     case ErrorCode.KAFKA_STORAGE_ERROR:
       return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
     default:
-      return code;
+      return undefined;
   }
+}
+
+const isRecordSizeError = (code: number): boolean =>
+  code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE || code === ErrorCode.INVALID_FETCH_SIZE;
+
+/** How Kafka's storeOffsets reports a failed append of offset commits. */
+export function commitAppendError(error: unknown): ErrorCode {
+  const code = errorCodeOf(error);
+  return placementError(code) ?? (isRecordSizeError(code) ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : code);
 }
 
 /** How Kafka's storeGroup reports a failed append of a group record. */
 export function groupAppendError(error: unknown): ErrorCode {
   const code = errorCodeOf(error);
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.REBALANCE_IN_PROGRESS;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-    case ErrorCode.INVALID_FETCH_SIZE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code;
-  }
+  if (code === ErrorCode.REQUEST_TIMED_OUT) return ErrorCode.REBALANCE_IN_PROGRESS;
+  return placementError(code) ?? (isRecordSizeError(code) ? ErrorCode.UNKNOWN_SERVER_ERROR : code);
 }
