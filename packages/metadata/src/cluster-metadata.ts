@@ -38,6 +38,20 @@ export interface DeleteTopicOutcome extends MetadataOutcome {
   topicId: Uuid;
 }
 
+/**
+ * A range of producer ids reserved for one broker (Kafka's ProducerIdsBlock): the transaction coordinator hands
+ * them out to InitProducerId callers. Reservations are durable and increasing, so an id is never given twice,
+ * not even across restarts (a broker that restarts reserves a fresh block and abandons the rest of the old one).
+ */
+export interface ProducerIdBlock {
+  assignedBrokerId: BrokerId;
+  firstProducerId: bigint;
+  size: number;
+}
+
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE: how many ids one reservation takes. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
 export interface ClusterMetadata {
   readonly clusterId: string;
   /** The broker this process runs. */
@@ -74,6 +88,12 @@ export interface ClusterMetadata {
    * are removed.
    */
   setTopicConfigs(name: string, configs: ReadonlyMap<string, string>, options: { validateOnly: boolean }): Promise<MetadataOutcome>;
+
+  /**
+   * Reserves the next block of PRODUCER_ID_BLOCK_SIZE producer ids for the local broker, durably. Rejects with
+   * a TributaryError (KAFKA_STORAGE_ERROR) when the reservation cannot be made durable; nothing is handed out then.
+   */
+  allocateProducerIdBlock(): Promise<ProducerIdBlock>;
 
   /** Called after each change has been applied and made durable. Returns a function that unsubscribes. */
   subscribe(listener: MetadataListener): () => void;

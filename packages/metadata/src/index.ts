@@ -10,5 +10,5 @@ export * from './config/topic-configs';
 export * from './config/dynamic-broker-configs';
 export * from './config/java-properties';
 export * from './config/listeners';
-export { openStandaloneMetadata, StandaloneMetadataOptions, METADATA_SNAPSHOT } from './standalone/standalone-metadata';
+export { openStandaloneMetadata, StandaloneMetadataOptions, METADATA_SNAPSHOT, ProducerIdReservationError, ProducerIdsExhaustedError } from './standalone/standalone-metadata';
 export { META_PROPERTIES, MetaProperties, readMetaProperties, InconsistentLogDirError } from './standalone/meta-properties';

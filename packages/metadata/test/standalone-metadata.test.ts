@@ -218,4 +218,32 @@ describe('standalone metadata', () => {
     fs.rmdirSync(path.join(dir, 'tributary-metadata.json.tmp'));
     await metadata.close();
   });
+
+  test('producer-id blocks are disjoint, increasing, kept in the snapshot, and never handed out again after a restart', async () => {
+    const dir = tempDir();
+    const first = await open(dir, { 'broker.id': '3' });
+    const concurrent = await Promise.all([first.allocateProducerIdBlock(), first.allocateProducerIdBlock(), first.allocateProducerIdBlock()]);
+    expect(concurrent.map((b) => [b.assignedBrokerId, b.firstProducerId, b.size])).toEqual([
+      [3, 0n, 1000],
+      [3, 1000n, 1000],
+      [3, 2000n, 1000],
+    ]);
+    const snapshot = JSON.parse(fs.readFileSync(path.join(dir, 'tributary-metadata.json'), 'utf8'));
+    expect(snapshot.latestProducerIdBlock).toEqual({ brokerId: 3, blockStart: '2000', blockEnd: '2999' });
+    await first.close();
+    const again = await open(dir, { 'broker.id': '3' });
+    expect((await again.allocateProducerIdBlock()).firstProducerId).toBe(3000n);
+    await again.close();
+  });
+
+  test('a producer-id block that cannot be made durable is refused with KAFKA_STORAGE_ERROR and its ids are skipped', async () => {
+    const dir = tempDir();
+    const metadata = await open(dir);
+    fs.mkdirSync(path.join(dir, 'tributary-metadata.json.tmp'));
+    await expect(metadata.allocateProducerIdBlock()).rejects.toMatchObject({ code: ErrorCode.KAFKA_STORAGE_ERROR });
+    fs.rmdirSync(path.join(dir, 'tributary-metadata.json.tmp'));
+    // The failed reservation's ids may have reached the disk in a later write; they are never reused.
+    expect((await metadata.allocateProducerIdBlock()).firstProducerId).toBe(1000n);
+    await metadata.close();
+  });
 });

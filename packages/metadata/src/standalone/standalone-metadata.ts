@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { BrokerId, ErrorCode, TopicName, Uuid, asBrokerId, asTopicName, randomUuid, ZERO_UUID } from '@tributary/protocol';
+import { BrokerId, ErrorCode, TopicName, TributaryError, Uuid, asBrokerId, asTopicName, randomUuid, ZERO_UUID } from '@tributary/protocol';
 import { Clock } from '../clock';
 import {
   ClusterMetadata,
@@ -19,6 +19,8 @@ import {
   DeleteTopicOutcome,
   MetadataOutcome,
   NewTopic,
+  PRODUCER_ID_BLOCK_SIZE,
+  ProducerIdBlock,
 } from '../cluster-metadata';
 import { BrokerConfig } from '../config/broker-config';
 import { checkTopicConfig } from '../config/topic-configs';
@@ -55,6 +57,27 @@ interface Snapshot {
   topics: SnapshotTopic[];
   /** Dynamic broker configs by broker id; "" holds the cluster-wide defaults. Absent in older snapshots. */
   brokerConfigs?: Record<string, Record<string, string>>;
+  /**
+   * The last producer-id block reserved, as Kafka keeps it in /latest_producer_id_block (inclusive bounds, as
+   * decimal strings because ids are 64-bit). Absent until the first reservation.
+   */
+  latestProducerIdBlock?: { brokerId: number; blockStart: string; blockEnd: string };
+}
+
+/** Producer ids are int64 but Kafka stops at Long.MAX_VALUE minus one block. */
+const MAX_PRODUCER_ID = 0x7fffffffffffffffn - BigInt(PRODUCER_ID_BLOCK_SIZE);
+
+export class ProducerIdReservationError extends TributaryError {
+  constructor(message: string) {
+    super(ErrorCode.KAFKA_STORAGE_ERROR, message);
+  }
+}
+
+/** What InitProducerId answers once the id space is used up (Kafka: UNKNOWN_SERVER_ERROR). */
+export class ProducerIdsExhaustedError extends TributaryError {
+  constructor(message: string) {
+    super(ErrorCode.UNKNOWN_SERVER_ERROR, message);
+  }
 }
 
 const ok = (): MetadataOutcome => ({ errorCode: ErrorCode.NONE, errorMessage: null });
@@ -97,7 +120,15 @@ export async function openStandaloneMetadata(options: StandaloneMetadataOptions)
     throw new InconsistentLogDirError(`${snapshotFile} belongs to cluster ${snapshot.clusterId}, meta.properties to ${clusterId}`);
   }
   const dynamic = new Map(Object.entries(snapshot.brokerConfigs ?? {}).map(([entity, configs]) => [entity, new Map(Object.entries(configs))]));
-  const metadata = new StandaloneMetadata(options, snapshotFile, asBrokerId(brokerId), clusterId, snapshot.topics.map(topicFromSnapshot), dynamic);
+  const metadata = new StandaloneMetadata(
+    options,
+    snapshotFile,
+    asBrokerId(brokerId),
+    clusterId,
+    snapshot.topics.map(topicFromSnapshot),
+    dynamic,
+    snapshot.latestProducerIdBlock ? BigInt(snapshot.latestProducerIdBlock.blockEnd) : -1n,
+  );
   if (text === undefined) await metadata.persistNow();
   return metadata;
 }
@@ -158,6 +189,8 @@ class StandaloneMetadata implements ClusterMetadata {
     topics: readonly TopicMetadata[],
     /** Dynamic broker configs by entity: the broker id as text, or "" for the cluster-wide defaults. */
     private readonly dynamicConfigs: Map<string, ReadonlyMap<string, string>>,
+    /** The last producer id of the latest reserved block; -1 before the first reservation. */
+    private lastReservedProducerId: bigint,
   ) {
     for (const topic of topics) this.put(topic);
     this.effectiveConfig = this.buildEffectiveConfig();
@@ -305,6 +338,20 @@ class StandaloneMetadata implements ClusterMetadata {
     return () => this.listeners.delete(listener);
   }
 
+  async allocateProducerIdBlock(): Promise<ProducerIdBlock> {
+    const firstProducerId = this.lastReservedProducerId + 1n;
+    const lastProducerId = firstProducerId + BigInt(PRODUCER_ID_BLOCK_SIZE) - 1n;
+    if (lastProducerId > MAX_PRODUCER_ID) {
+      throw new ProducerIdsExhaustedError(`producer ids are exhausted: the next block would end at ${lastProducerId}`);
+    }
+    // Taken before the write: a concurrent reservation gets the block after this one even if this write fails,
+    // so no two callers can ever be handed overlapping blocks.
+    this.lastReservedProducerId = lastProducerId;
+    const outcome = await this.persist(undefined);
+    if (outcome.errorCode !== ErrorCode.NONE) throw new ProducerIdReservationError(outcome.errorMessage ?? 'cannot reserve producer ids');
+    return { assignedBrokerId: this.localBrokerId, firstProducerId, size: PRODUCER_ID_BLOCK_SIZE };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await this.persistChain;
@@ -413,6 +460,13 @@ class StandaloneMetadata implements ClusterMetadata {
       topics: [...this.byName.values()].map(topicToSnapshot),
       brokerConfigs: Object.fromEntries([...this.dynamicConfigs].map(([entity, configs]) => [entity, Object.fromEntries(configs)])),
     };
+    if (this.lastReservedProducerId >= 0n) {
+      snapshot.latestProducerIdBlock = {
+        brokerId: this.localBrokerId,
+        blockStart: String(this.lastReservedProducerId - BigInt(PRODUCER_ID_BLOCK_SIZE) + 1n),
+        blockEnd: String(this.lastReservedProducerId),
+      };
+    }
     return JSON.stringify(snapshot, null, 1) + '\n';
   }
 }
