@@ -73,6 +73,16 @@ export class GroupService {
     };
   }
 
+  /**
+   * A producer's COMMIT or ABORT marker is now in these `__consumer_offsets` partitions (Kafka's
+   * GroupCoordinator.onTransactionCompleted): the offsets it staged there with TxnOffsetCommit become committed
+   * offsets, or are dropped. A partition still loading needs nothing: its replay reads to the log end, marker
+   * included.
+   */
+  completeTransaction(producerId: bigint, offsetsPartitions: readonly number[], committed: boolean): void {
+    for (const partition of offsetsPartitions) this.coordinator.completeTransaction(producerId, partition, committed);
+  }
+
   /** Resolves once every partition load started so far has finished (for tests and orderly shutdown). */
   async loaded(): Promise<void> {
     while (this.loads.size > 0) await Promise.allSettled([...this.loads]);

@@ -1,8 +1,10 @@
 /**
  * The group coordinator's CoordinatorLog over this broker's `__consumer_offsets` partition logs. Appends go
  * through the leader path of PartitionLog (offsets assigned, validated, stamped with the leader epoch) as the
- * coordinator's own writes; reads replay a partition from an offset to the log end as it was when the read
- * began, in bounded chunks so a large partition never sits in memory whole.
+ * coordinator's own writes; reads replay a partition from an offset to its log end, in bounded chunks so a large
+ * partition never sits in memory whole. The end is looked at again after each chunk, as Kafka's loader does: a
+ * transaction marker written while the partition loads (the only write a loading partition takes) is replayed
+ * rather than missed.
  */
 import { BatchField, TributaryError, iterateRecordSet } from '@tributary/protocol';
 import { AppendOrigin, FetchIsolation, PartitionLog } from '@tributary/storage';
@@ -35,10 +37,9 @@ export class PartitionCoordinatorLog implements CoordinatorLog {
 
   async *read(partition: number, fromOffset: bigint): AsyncIterable<Buffer> {
     const log = this.logOrThrow(partition);
-    const end = log.logEndOffset;
     let offset = fromOffset < log.logStartOffset ? log.logStartOffset : fromOffset;
-    while (offset < end) {
-      const result = log.read(offset, LOAD_BUFFER_BYTES, { isolation: FetchIsolation.LogEnd, maxOffset: end });
+    while (offset < log.logEndOffset) {
+      const result = log.read(offset, LOAD_BUFFER_BYTES, { isolation: FetchIsolation.LogEnd });
       if (result.records.length === 0) break;
       yield result.records;
       const next = nextOffsetAfter(result.records);
