@@ -49,6 +49,8 @@ describe('ApiVersions', () => {
         { apiKey: 20, minVersion: 0, maxVersion: 6 },
         { apiKey: 21, minVersion: 0, maxVersion: 2 },
         { apiKey: 23, minVersion: 0, maxVersion: 4 },
+        { apiKey: 27, minVersion: 0, maxVersion: 1 },
+        { apiKey: 28, minVersion: 0, maxVersion: 4 },
         { apiKey: 32, minVersion: 0, maxVersion: 4 },
         { apiKey: 33, minVersion: 0, maxVersion: 2 },
         { apiKey: 35, minVersion: 0, maxVersion: 4 },

@@ -18,6 +18,8 @@ import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
+import { writeTxnMarkersHandler } from './27-write-txn-markers';
+import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { describeConfigsHandler } from './32-describe-configs';
 import { alterConfigsHandler } from './33-alter-configs';
 import { describeLogDirsHandler } from './35-describe-log-dirs';
@@ -34,6 +36,8 @@ export const ALL_HANDLERS: readonly Handler[] = [
   listOffsetsHandler,
   deleteRecordsHandler,
   offsetForLeaderEpochHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
   describeLogDirsHandler,
   fetchHandler,
   metadataHandler,

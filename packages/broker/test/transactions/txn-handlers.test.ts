@@ -1,0 +1,239 @@
+/**
+ * WriteTxnMarkers (27) and TxnOffsetCommit (28) through the real dispatch and codecs, against standalone metadata
+ * and real partition logs in a temp dir, group time on a ManualScheduler. Whole responses are asserted.
+ */
+import { ApiKey, ControlRecordType, ErrorCode, GroupId, ProducerId, RecordBatch, TopicName, TransactionalId, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
+import { ManualScheduler } from '@tributary/group-coordinator';
+import { FetchIsolation, PartitionLog } from '@tributary/storage';
+import { Harness, openHarness } from '../harness';
+import { OFFSETS_TOPIC } from '../../src/groups';
+
+const topicName = (name: string) => name as TopicName;
+const pid = (id: bigint) => id as ProducerId;
+
+async function createTopic(harness: Harness, name: string, partitions: number): Promise<void> {
+  const outcome = await harness.metadata.createTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
+  expect(outcome.errorCode).toBe(ErrorCode.NONE);
+  await harness.settled();
+}
+
+/** What a partition holds, batch by batch: 'data' or the marker's type and producer. */
+function contents(log: PartitionLog): string[] {
+  const read = log.read(0n, 1 << 20, { isolation: FetchIsolation.LogEnd });
+  return [...iterateRecordSet(read.records)].map((entry) => {
+    const batch = new RecordBatch(entry.bytes);
+    const header = batch.validate();
+    if (!header.isControl) return `data(${header.producerId})`;
+    const control = decodeControlRecord([...batch.records()][0]!);
+    return `${control.type === ControlRecordType.Commit ? 'COMMIT' : 'ABORT'}(${header.producerId}, epoch ${header.producerEpoch}, coordinator ${control.coordinatorEpoch})`;
+  });
+}
+
+describe('WriteTxnMarkers', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  test.each([0, 1])('v%i writes each marker and answers per producer, topic and partition', async (version) => {
+    harness = await openHarness();
+    await createTopic(harness, 'orders', 2);
+    const response = await harness.call(ApiKey.WriteTxnMarkers, version, {
+      markers: [
+        {
+          producerId: pid(10n),
+          producerEpoch: 2,
+          transactionResult: true,
+          coordinatorEpoch: 4,
+          topics: [
+            { name: topicName('orders'), partitionIndexes: [0, 1, 7] },
+            { name: topicName('nowhere'), partitionIndexes: [0] },
+          ],
+        },
+        { producerId: pid(11n), producerEpoch: 0, transactionResult: false, coordinatorEpoch: 4, topics: [{ name: topicName('orders'), partitionIndexes: [1] }] },
+      ],
+    });
+    expect(response).toEqual({
+      markers: [
+        {
+          producerId: 10n,
+          topics: [
+            {
+              name: 'orders',
+              partitions: [
+                { partitionIndex: 0, errorCode: ErrorCode.NONE },
+                { partitionIndex: 1, errorCode: ErrorCode.NONE },
+                { partitionIndex: 7, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION },
+              ],
+            },
+            { name: 'nowhere', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }] },
+          ],
+        },
+        { producerId: 11n, topics: [{ name: 'orders', partitions: [{ partitionIndex: 1, errorCode: ErrorCode.NONE }] }] },
+      ],
+    });
+    expect(contents(harness.logs.partition('orders', 0)!)).toEqual(['COMMIT(10, epoch 2, coordinator 4)']);
+    expect(contents(harness.logs.partition('orders', 1)!)).toEqual(['COMMIT(10, epoch 2, coordinator 4)', 'ABORT(11, epoch 0, coordinator 4)']);
+  });
+
+  test('two markers of one producer merge into one result, as Kafka keys its answer by producer id', async () => {
+    harness = await openHarness();
+    await createTopic(harness, 'orders', 2);
+    const marker = (partition: number) => ({ producerId: pid(5n), producerEpoch: 0, transactionResult: true, coordinatorEpoch: 0, topics: [{ name: topicName('orders'), partitionIndexes: [partition] }] });
+    expect(await harness.call(ApiKey.WriteTxnMarkers, 1, { markers: [marker(0), marker(1)] })).toEqual({
+      markers: [
+        {
+          producerId: 5n,
+          topics: [{ name: 'orders', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }, { partitionIndex: 1, errorCode: ErrorCode.NONE }] }],
+        },
+      ],
+    });
+    expect(await harness.call(ApiKey.WriteTxnMarkers, 1, { markers: [] })).toEqual({ markers: [] });
+  });
+});
+
+describe('TxnOffsetCommit', () => {
+  let harness: Harness;
+  let scheduler: ManualScheduler;
+  beforeEach(async () => {
+    scheduler = new ManualScheduler();
+    harness = await openHarness({ 'offsets.topic.num.partitions': '1' }, { scheduler });
+    await createTopic(harness, 'in', 2);
+  });
+  afterEach(() => harness.close());
+
+  const commitRequest = (groupId: string, producerId: bigint, offsets: Record<string, [number, bigint][]>, member = { generationId: -1, memberId: '', groupInstanceId: null as string | null }) => ({
+    transactionalId: 'tx-1' as TransactionalId,
+    groupId: groupId as GroupId,
+    producerId: pid(producerId),
+    producerEpoch: 0,
+    ...member,
+    topics: Object.entries(offsets).map(([name, partitions]) => ({
+      name: topicName(name),
+      partitions: partitions.map(([partitionIndex, committedOffset]) => ({ partitionIndex, committedOffset, committedLeaderEpoch: -1, committedMetadata: 'm' })),
+    })),
+  });
+  const fetchOffset = async (groupId: string, requireStable = false) => {
+    const answer = await harness.call(ApiKey.OffsetFetch, 7, { groupId: groupId as GroupId, topics: [{ name: topicName('in'), partitionIndexes: [0] }], groups: [], requireStable });
+    const partition = answer.topics[0]!.partitions[0]!;
+    return { offset: partition.committedOffset, errorCode: partition.errorCode };
+  };
+  const writeMarker = (producerId: bigint, commit: boolean) =>
+    harness.call(ApiKey.WriteTxnMarkers, 1, {
+      markers: [{ producerId: pid(producerId), producerEpoch: 0, transactionResult: commit, coordinatorEpoch: 0, topics: [{ name: topicName(OFFSETS_TOPIC), partitionIndexes: [0] }] }],
+    });
+
+  async function offsetsTopicReady(): Promise<void> {
+    await createTopic(harness, OFFSETS_TOPIC, 1);
+    await harness.groups.loaded();
+  }
+
+  test('answers unknown topics and partitions itself, and without __consumer_offsets the coordinator is not here', async () => {
+    const response = await harness.call(ApiKey.TxnOffsetCommit, 3, commitRequest('g', 1n, { in: [[0, 5n], [9, 5n]], gone: [[0, 1n]] }));
+    expect(response).toEqual({
+      throttleTimeMs: 0,
+      topics: [
+        { name: 'in', partitions: [{ partitionIndex: 9, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }, { partitionIndex: 0, errorCode: ErrorCode.NOT_COORDINATOR }] },
+        { name: 'gone', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }] },
+      ],
+    });
+    // Only unknown partitions: the coordinator is not asked, so no group is created.
+    expect(await harness.call(ApiKey.TxnOffsetCommit, 0, commitRequest('g', 1n, { gone: [[0, 1n]] }))).toEqual({
+      throttleTimeMs: 0,
+      topics: [{ name: 'gone', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION }] }],
+    });
+  });
+
+  test.each([0, 2, 3, 4])('v%i stages offsets until the COMMIT marker, which makes them the committed ones', async (version) => {
+    await offsetsTopicReady();
+    expect(await harness.call(ApiKey.TxnOffsetCommit, version, commitRequest('g', 7n, { in: [[0, 42n]] }))).toEqual({
+      throttleTimeMs: 0,
+      topics: [{ name: 'in', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NONE }] }],
+    });
+    // Pending: invisible, and UNSTABLE_OFFSET_COMMIT to a reader that asks for stable offsets.
+    expect(await fetchOffset('g')).toEqual({ offset: -1n, errorCode: ErrorCode.NONE });
+    expect(await fetchOffset('g', true)).toEqual({ offset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT });
+    // The commit was written as the producer's transactional batch.
+    expect(contents(harness.logs.partition(OFFSETS_TOPIC, 0)!)).toEqual(['data(7)']);
+
+    expect((await writeMarker(7n, true)).markers[0]!.topics[0]!.partitions).toEqual([{ partitionIndex: 0, errorCode: ErrorCode.NONE }]);
+    expect(await fetchOffset('g', true)).toEqual({ offset: 42n, errorCode: ErrorCode.NONE });
+    expect(contents(harness.logs.partition(OFFSETS_TOPIC, 0)!)).toEqual(['data(7)', 'COMMIT(7, epoch 0, coordinator 0)']);
+  });
+
+  test('an ABORT marker drops the staged offsets and keeps the ones committed before', async () => {
+    await offsetsTopicReady();
+    await harness.call(ApiKey.TxnOffsetCommit, 3, commitRequest('g', 7n, { in: [[0, 10n]] }));
+    await writeMarker(7n, true);
+    await harness.call(ApiKey.TxnOffsetCommit, 3, commitRequest('g', 8n, { in: [[0, 99n]] }));
+    await writeMarker(8n, false);
+    expect(await fetchOffset('g', true)).toEqual({ offset: 10n, errorCode: ErrorCode.NONE });
+    // A reload from the log comes to the same answer.
+    harness.groups.coordinator.unloadPartition(0);
+    await harness.groups.coordinator.loadPartition(0, 1);
+    expect(await fetchOffset('g', true)).toEqual({ offset: 10n, errorCode: ErrorCode.NONE });
+  });
+
+  test('v3+ checks the member and generation it names; v0-v2 carry none and commit into any group', async () => {
+    await offsetsTopicReady();
+    const join = (memberId: string) =>
+      harness.call(ApiKey.JoinGroup, 5, {
+        groupId: 'g' as GroupId,
+        sessionTimeoutMs: 10_000,
+        rebalanceTimeoutMs: 30_000,
+        memberId,
+        groupInstanceId: null,
+        protocolType: 'consumer',
+        protocols: [{ name: 'range', metadata: Buffer.from('sub') }],
+        reason: null,
+      });
+    const memberId = (await join('')).memberId;
+    const joining = join(memberId);
+    await new Promise((r) => setImmediate(r));
+    scheduler.advance(3_000);
+    expect((await joining).generationId).toBe(1);
+    const synced = await harness.call(ApiKey.SyncGroup, 3, {
+      groupId: 'g' as GroupId,
+      generationId: 1,
+      memberId,
+      groupInstanceId: null,
+      protocolType: null,
+      protocolName: null,
+      assignments: [{ memberId, assignment: Buffer.from('a') }],
+    });
+    expect(synced.errorCode).toBe(ErrorCode.NONE);
+
+    const errorOf = async (version: number, member: { generationId: number; memberId: string; groupInstanceId: string | null }) =>
+      (await harness.call(ApiKey.TxnOffsetCommit, version, commitRequest('g', 3n, { in: [[0, 1n]] }, member))).topics[0]!.partitions[0]!.errorCode;
+    expect(await errorOf(3, { generationId: 1, memberId: 'someone-else', groupInstanceId: null })).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await errorOf(3, { generationId: 2, memberId, groupInstanceId: null })).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(await errorOf(4, { generationId: 1, memberId, groupInstanceId: null })).toBe(ErrorCode.NONE);
+    // A group with members takes a transactional commit that names no member (older producers send none).
+    expect(await errorOf(2, { generationId: -1, memberId: '', groupInstanceId: null })).toBe(ErrorCode.NONE);
+  });
+
+  test('while the group partition loads: COORDINATOR_LOAD_IN_PROGRESS from v2, COORDINATOR_NOT_AVAILABLE before', async () => {
+    await offsetsTopicReady();
+    // Something to replay, so the load spans at least one turn of the event loop.
+    await harness.call(ApiKey.TxnOffsetCommit, 3, commitRequest('g', 7n, { in: [[0, 10n]] }));
+    harness.groups.coordinator.unloadPartition(0);
+    const load = harness.groups.coordinator.loadPartition(0, 1);
+    expect(harness.groups.coordinator.isPartitionLoading(0)).toBe(true);
+    const [v1, v2] = await Promise.all([
+      harness.call(ApiKey.TxnOffsetCommit, 1, commitRequest('g', 7n, { in: [[0, 11n]] })),
+      harness.call(ApiKey.TxnOffsetCommit, 2, commitRequest('g', 7n, { in: [[1, 11n]] })),
+    ]);
+    await load;
+    expect(v1.topics).toEqual([{ name: 'in', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE }] }]);
+    expect(v2.topics).toEqual([{ name: 'in', partitions: [{ partitionIndex: 1, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS }] }]);
+  });
+
+  test('a marker written while the partition loads is replayed, not missed', async () => {
+    await offsetsTopicReady();
+    await harness.call(ApiKey.TxnOffsetCommit, 3, commitRequest('g', 7n, { in: [[0, 10n]] }));
+    harness.groups.coordinator.unloadPartition(0);
+    const load = harness.groups.coordinator.loadPartition(0, 1);
+    expect(harness.groups.coordinator.isPartitionLoading(0)).toBe(true);
+    await writeMarker(7n, true);
+    await load;
+    expect(await fetchOffset('g', true)).toEqual({ offset: 10n, errorCode: ErrorCode.NONE });
+  });
+});
