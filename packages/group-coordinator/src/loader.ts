@@ -63,13 +63,17 @@ export class PartitionReplayer {
         if (record.key === null) continue;
         const latest = { key: record.key, value: record.value, offset: header.baseOffset + BigInt(record.offsetDelta) };
         const id = keyIdentity(record.key);
-        if (header.isTransactional) {
+        // As Kafka's loader: only offset commits wait for their transaction's marker; a group record counts at
+        // once even in a transactional batch.
+        if (header.isTransactional && isOffsetCommitKey(record.key)) {
           let pending = this.pendingByProducer.get(header.producerId);
           if (pending === undefined) {
             pending = new Map();
             this.pendingByProducer.set(header.producerId, pending);
           }
-          pending.set(id, latest);
+          // A tombstone in a transaction withdraws the commit staged there; it never deletes a committed offset.
+          if (record.value === null) pending.delete(id);
+          else pending.set(id, latest);
         } else {
           this.latest.set(id, latest);
         }
@@ -105,7 +109,6 @@ export class PartitionReplayer {
     for (const [producerId, pending] of this.pendingByProducer) {
       for (const record of pending.values()) {
         const decoded = decodeCoordinatorRecord(record.key, record.value);
-        // Only offset commits are written transactionally; a tombstone there withdraws the staged commit.
         if (decoded.type !== 'offset' || decoded.value === null) continue;
         const byProducer = nested(replayed.pendingTransactionalOffsets, decoded.group);
         let commits = byProducer.get(producerId);
@@ -164,6 +167,13 @@ export function groupFromRecord(groupId: string, partition: number, value: Group
   }
   group.subscribedTopics = group.computeSubscribedTopics();
   return group;
+}
+
+/** Offset commit keys are versions 0 and 1; group metadata keys are version 2 (Kafka's GroupMetadataManager). */
+function isOffsetCommitKey(key: Buffer): boolean {
+  if (key.length < 2) return false;
+  const version = key.readInt16BE(0);
+  return version === 0 || version === 1;
 }
 
 /**
