@@ -19,6 +19,9 @@ export { batchesIn } from './log/batch-scan';
 export { LeaderEpochCache } from './log/leader-epoch-cache';
 export { LogSegment } from './log/segment';
 export * from './log/partition-log';
+export * from './producer-state/errors';
+export { DEFAULT_PRODUCER_ID_EXPIRATION_MS } from './producer-state/producer-state-manager';
+export type { ActiveProducer } from './producer-state/producer-state-manager';
 export * from './log-manager';
 export * from './cleaner/log-cleaner';
 // Test doubles other packages' tests reuse: an in-memory file system with crash semantics, a seeded

@@ -41,6 +41,10 @@ export interface LogManagerOptions {
   rolledSegmentFlushDelayMs?: number;
   /** log.cleaner.backoff.ms: how often the cleaner looks for a log to compact (default 15 s). */
   cleanerBackoffMs?: number;
+  /** producer.id.expiration.ms: idle producers are forgotten after this (default one day); read at each check. */
+  producerIdExpirationMs?: () => number;
+  /** producer.id.expiration.check.interval.ms: how often idle producers are looked for (default 10 minutes). */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 interface PeriodicTask {
@@ -191,6 +195,11 @@ export class LogManager {
 
   applyRetention(): void {
     for (const log of this.allLogs()) this.guard(() => log.applyRetention());
+  }
+
+  /** Forgets idle producers on every log (Kafka's PeriodicProducerExpirationCheck). */
+  removeExpiredProducers(): void {
+    for (const log of this.allLogs()) this.guard(() => log.removeExpiredProducers());
   }
 
   flushDueLogs(): void {
@@ -348,6 +357,7 @@ export class LogManager {
       partition,
       logger: this.logger,
       highWatermarkFollowsLogEnd: this.options.highWatermarkFollowsLogEnd,
+      producerIdExpirationMs: this.options.producerIdExpirationMs,
       ...extra,
     });
     log.onFailure = (error) => this.markOffline(dir, error);
@@ -425,6 +435,7 @@ export class LogManager {
         })
         .catch((error: unknown) => this.logger.error(`log cleaner failed: ${String(error)}`));
     });
+    this.schedule('producer-expiration', this.options.producerIdExpirationCheckIntervalMs ?? 600_000, () => this.removeExpiredProducers());
     this.schedule('high-watermark-checkpoint', this.options.highWatermarkCheckpointIntervalMs ?? 5000, () =>
       this.checkpointHighWatermarks(),
     );

@@ -151,8 +151,7 @@ describe('log compaction', () => {
     }); // 2
     log.append(buildControlBatch({ type: ControlRecordType.Abort, producerId: 2n, producerEpoch: 0, coordinatorEpoch: 0, timestamp: BigInt(now) }), {
       origin: AppendOrigin.Coordinator,
-    }); // 3
-    log.appendAbortedTransaction({ producerId: 2n, firstOffset: 1n, lastOffset: 3n, lastStableOffset: 1n });
+    }); // 3: appending the ABORT marker indexes producer 2's transaction (LSO after it: 4)
     log.append(keyed([['z', 'plain']], now)); // 4
     log.roll();
     const { cleaner } = cleanerFor(clock);
@@ -167,7 +166,7 @@ describe('log compaction', () => {
     expect(markers.every((h) => h.hasDeleteHorizon)).toBe(true);
     // The aborted data batch is gone; the ABORT marker still carries producer 2's state.
     expect(batches.find((h) => h.baseOffset === 1n)).toBeUndefined();
-    expect(log.collectAbortedTransactions(0n, 10n)).toEqual([{ producerId: 2n, firstOffset: 1n, lastOffset: 3n, lastStableOffset: 1n }]);
+    expect(log.collectAbortedTransactions(0n, 10n)).toEqual([{ producerId: 2n, firstOffset: 1n, lastOffset: 3n, lastStableOffset: 4n }]);
     // Markers go once their horizon has passed.
     clock.advance(10_001);
     log.append(keyed([['w', '1']], clock.nowMs()));

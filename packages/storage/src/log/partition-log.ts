@@ -22,8 +22,14 @@ import { AppendOrigin, validateAndAssignOffsets } from './append-validation';
 import { batchesIn, isEntryChecksumValid } from './batch-scan';
 import { LeaderEpochCache } from './leader-epoch-cache';
 import { LogSegment, type SegmentOptions } from './segment';
+import type { BatchInfo } from './batch-scan';
+import { type ProducerAnalysis, analyzeProducerBatches, hasProducerId, replayProducerBatches } from '../producer-state/producer-batches';
+import { type ActiveProducer, DEFAULT_PRODUCER_ID_EXPIRATION_MS, ProducerStateManager } from '../producer-state/producer-state-manager';
+import { type BatchMetadata, batchFirstOffset } from '../producer-state/producer-state-entry';
 
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
+/** How much of a segment is read at a time when replaying producer batches. */
+const REPLAY_CHUNK_BYTES = 1024 * 1024;
 /** Byte position of partitionLeaderEpoch in a v2 batch (protocol's BatchField.PARTITION_LEADER_EPOCH). */
 const PARTITION_LEADER_EPOCH = 12;
 
@@ -64,6 +70,8 @@ export interface PartitionLogOptions {
   random?: () => number;
   /** Check each batch's CRC before handing it to a reader (default on; costs ~0.3 ms per MB). */
   verifyChecksumsOnRead?: boolean;
+  /** `producer.id.expiration.ms` (default one day); read at each expiry check, so a config change applies. */
+  producerIdExpirationMs?: () => number;
   logger?: StorageLogger;
 }
 
@@ -86,6 +94,11 @@ export interface AppendResult {
   offsetOfMaxTimestamp: bigint;
   recordCount: number;
   validBytes: number;
+  /**
+   * Set when the append repeated one of the producer's last five batches (a retry): nothing was written, and the
+   * offsets (and, as Kafka answers, the batch's max timestamp as `logAppendTimeMs`) are the original batch's.
+   */
+  duplicate?: boolean;
 }
 
 export interface ReadOptions {
@@ -153,6 +166,10 @@ export class PartitionLog {
   private failure: KafkaStorageError | undefined;
   private closed = false;
   readonly leaderEpochCache: LeaderEpochCache;
+  /** Idempotent and transactional producers' state: sequences, epochs, open transactions, snapshots. */
+  private readonly producerState: ProducerStateManager;
+  /** Snapshots written at a roll without fsync; synced with the rolled segments, as Kafka does. */
+  private unsyncedSnapshots: bigint[] = [];
 
   private constructor(options: PartitionLogOptions) {
     this.fs = options.fs;
@@ -167,6 +184,14 @@ export class PartitionLog {
     this.random = options.random ?? Math.random;
     this.lastFlushMs = this.clock.nowMs();
     this.leaderEpochCache = new LeaderEpochCache(this.fs, joinPath(this.dir, LEADER_EPOCH_CHECKPOINT));
+    const expirationMs = options.producerIdExpirationMs ?? (() => DEFAULT_PRODUCER_ID_EXPIRATION_MS);
+    this.producerState = new ProducerStateManager({
+      fs: this.fs,
+      dir: this.dir,
+      name: `${this.topic}-${this.partition}`,
+      producerIdExpirationMs: expirationMs,
+      logger: this.logger,
+    });
   }
 
   /** Opens (creating if needed) and recovers a partition's log. */
@@ -233,6 +258,32 @@ export class PartitionLog {
     const leo = this.logEndOffset;
     const clamped = offset < this._logStartOffset ? this._logStartOffset : offset > leo ? leo : offset;
     this._highWatermark = clamped;
+    this.producerState.onHighWatermarkUpdated(clamped);
+    this.refreshFirstUnstableOffset();
+  }
+
+  /** The state of every producer known on this partition (DescribeProducers). */
+  activeProducers(): ActiveProducer[] {
+    return this.producerState.activeProducers();
+  }
+
+  /** Forgets producers idle longer than `producer.id.expiration.ms` without an open transaction here. */
+  removeExpiredProducers(): number {
+    return this.producerState.removeExpiredProducers(this.clock.nowMs());
+  }
+
+  /** Offsets of the `.snapshot` files, ascending. */
+  producerSnapshotOffsets(): readonly bigint[] {
+    return this.producerState.snapshotOffsets();
+  }
+
+  /**
+   * The first unstable offset follows the producer state: the oldest transaction that is open, or completed
+   * with its marker still above the high watermark; never below the log start.
+   */
+  private refreshFirstUnstableOffset(): void {
+    const fuo = this.producerState.firstUnstableOffset();
+    this.firstUnstableOffset = fuo !== undefined && fuo < this._logStartOffset ? this._logStartOffset : fuo;
   }
 
   /**
@@ -243,14 +294,19 @@ export class PartitionLog {
   append(records: Buffer, options: AppendOptions = {}): AppendResult {
     this.checkUsable();
     const nowMs = this.clock.nowMs();
+    const origin = options.origin ?? AppendOrigin.Client;
     const validated = validateAndAssignOffsets(records, this.config, {
       nextOffset: this.logEndOffset,
       assignOffsets: options.assignOffsets ?? true,
-      origin: options.origin ?? AppendOrigin.Client,
+      origin,
       nowMs,
       leaderEpoch: options.leaderEpoch,
       timestampType: options.timestampType,
     });
+    // Producer checks run on the batches with their offsets, before anything is written, so a rejected or
+    // duplicate append leaves the log untouched.
+    const producers = this.analyzeProducers(records, validated.batches, origin);
+    if (producers?.duplicate) return this.duplicateResult(producers.duplicate);
     try {
       // Followers of a compacted leader may skip offsets; a segment simply continues above the gap.
       const segment = this.maybeRoll(records.length, validated.lastOffset, validated.maxTimestamp, nowMs);
@@ -267,7 +323,14 @@ export class PartitionLog {
     } catch (cause) {
       throw this.fail(storageError('append to', this.name, cause));
     }
-    if (this.highWatermarkFollowsLogEnd) this._highWatermark = this.logEndOffset;
+    if (producers) this.applyProducers(producers);
+    if (this.highWatermarkFollowsLogEnd) {
+      this._highWatermark = this.logEndOffset;
+      if (producers) {
+        this.producerState.onHighWatermarkUpdated(this._highWatermark);
+        this.refreshFirstUnstableOffset();
+      }
+    }
     this.unflushedRecords += validated.recordCount;
     if (this.unflushedRecords >= this.config.flushMessages) this.flush();
     return {
@@ -280,6 +343,55 @@ export class PartitionLog {
       recordCount: validated.recordCount,
       validBytes: records.length,
     };
+  }
+
+  /** Validates the producer fields when any batch has a producer id; the common case costs one read per batch. */
+  private analyzeProducers(records: Buffer, batches: readonly BatchInfo[], origin: AppendOrigin): ProducerAnalysis | undefined {
+    for (let i = 0; i < batches.length; i++) {
+      if (hasProducerId(records, batches[i].position)) return analyzeProducerBatches(this.producerState, records, batches, origin);
+    }
+    return undefined;
+  }
+
+  /** Kafka answers a retried batch with the original's offsets and the original's max timestamp as append time. */
+  private duplicateResult(duplicate: BatchMetadata): AppendResult {
+    return {
+      firstOffset: batchFirstOffset(duplicate),
+      lastOffset: duplicate.lastOffset,
+      logAppendTimeMs: duplicate.timestamp,
+      logStartOffset: this._logStartOffset,
+      maxTimestamp: duplicate.timestamp,
+      offsetOfMaxTimestamp: duplicate.lastOffset,
+      recordCount: 0,
+      validBytes: 0,
+      duplicate: true,
+    };
+  }
+
+  /**
+   * Applies an append's producer changes once its batches are written: the producers' new state, then each
+   * completed transaction — an aborted one gets its `.txnindex` entry, with the LSO it leaves behind — and the
+   * first unstable offset moves on.
+   */
+  private applyProducers(analysis: ProducerAnalysis): void {
+    for (const update of analysis.updates) this.producerState.update(update);
+    for (const completed of analysis.completedTxns) {
+      if (completed.isAborted) {
+        const lastStableOffset = this.producerState.lastStableOffsetAfter(completed);
+        try {
+          this.segments[this.segmentIndexFor(completed.lastOffset)].txnIndex.append({
+            producerId: completed.producerId,
+            firstOffset: completed.firstOffset,
+            lastOffset: completed.lastOffset,
+            lastStableOffset,
+          });
+        } catch (cause) {
+          throw this.fail(storageError('index aborted transaction in', this.name, cause));
+        }
+      }
+      this.producerState.completeTxn(completed);
+    }
+    this.refreshFirstUnstableOffset();
   }
 
   /**
@@ -375,11 +487,17 @@ export class PartitionLog {
     return result;
   }
 
-  /** Records an aborted transaction in the active segment's `.txnindex` (called when an ABORT marker is appended). */
+  /**
+   * Records an aborted transaction in the `.txnindex` of the segment holding its marker. `append` does this for
+   * every ABORT marker it writes; this remains for tools and tests that build an index by hand.
+   */
   appendAbortedTransaction(txn: AbortedTxn): void {
     this.checkUsable();
     try {
       const segment = this.segments[this.segmentIndexFor(txn.lastOffset)];
+      // Appending an ABORT marker already indexes its transaction; a caller repeating that is a no-op.
+      const last = segment.txnIndex.all[segment.txnIndex.all.length - 1];
+      if (last && last.lastOffset === txn.lastOffset && last.producerId === txn.producerId) return;
       segment.txnIndex.append(txn);
     } catch (cause) {
       throw this.fail(storageError('index aborted transaction in', this.name, cause));
@@ -435,6 +553,8 @@ export class PartitionLog {
     if (offset > this._logStartOffset) {
       this._logStartOffset = offset;
       this.leaderEpochCache.truncateFromStart(offset);
+      this.producerState.onLogStartOffsetIncremented(offset);
+      this.refreshFirstUnstableOffset();
       this.deleteSegmentsWhile((_segment, next) => next !== undefined && next.baseOffset <= this._logStartOffset, 'log start offset');
     }
     return this._logStartOffset;
@@ -493,6 +613,8 @@ export class PartitionLog {
         this.segments.shift();
         const paths = segment.markDeleted();
         this.pendingDeletions.push({ paths, dueMs: nowMs + this.config.fileDeleteDelayMs });
+        // The snapshot at the segment's base offset goes with it, as Kafka's deleteProducerSnapshots does.
+        this.producerState.deleteSnapshot(segment.baseOffset);
         this.logger.info(`${this.name}: deleting segment ${segment.baseOffset} (${reason})`);
       }
     } catch (cause) {
@@ -502,6 +624,8 @@ export class PartitionLog {
     if (first > this._logStartOffset) {
       this._logStartOffset = first;
       this.leaderEpochCache.truncateFromStart(first);
+      this.producerState.onLogStartOffsetIncremented(first);
+      this.refreshFirstUnstableOffset();
     }
     if (this._recoveryPoint < this._logStartOffset) this._recoveryPoint = this._logStartOffset;
     this.deletePendingFiles();
@@ -540,6 +664,11 @@ export class PartitionLog {
     const segment = LogSegment.create(this.segmentOptions(this.logEndOffset, nowMs));
     this.segments.push(segment);
     try {
+      // A snapshot at each segment's base offset lets recovery start from the segment instead of the log's start.
+      // It is fsynced later, with the rolled segment, to keep the fsync off the append path (as Kafka does).
+      this.producerState.updateMapEndOffset(segment.baseOffset);
+      const snapshot = this.producerState.takeSnapshot(false);
+      if (snapshot !== undefined) this.unsyncedSnapshots.push(snapshot);
       this.fs.syncDirectory(this.dir);
     } catch (cause) {
       throw storageError('fsync directory', this.dir, cause);
@@ -569,12 +698,19 @@ export class PartitionLog {
     if (target <= this._recoveryPoint && this.unflushedRecords === 0) return;
     try {
       for (let i = this.segmentIndexFor(this._recoveryPoint); i < this.segments.length; i++) this.segments[i].flush();
+      this.flushSnapshots();
     } catch (cause) {
       throw this.fail(storageError('flush', this.name, cause));
     }
     this._recoveryPoint = target;
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock.nowMs();
+  }
+
+  private flushSnapshots(): void {
+    if (this.unsyncedSnapshots.length === 0) return;
+    for (const offset of this.unsyncedSnapshots) this.producerState.flushSnapshot(offset);
+    this.unsyncedSnapshots = [];
   }
 
   /** Flushes when `flush.ms` has passed since the last flush (called by the log manager's scheduler). */
@@ -595,6 +731,7 @@ export class PartitionLog {
     this.checkUsable();
     try {
       for (let i = this.segmentIndexFor(this._recoveryPoint); i < this.segments.length - 1; i++) this.segments[i].flush();
+      this.flushSnapshots();
       this.fs.syncDirectory(this.dir);
     } catch (cause) {
       throw this.fail(storageError('flush', this.name, cause));
@@ -617,14 +754,18 @@ export class PartitionLog {
       while (this.segments.length > 1 && this.activeSegment.baseOffset >= offset) {
         const segment = this.segments.pop() as LogSegment;
         this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: this.clock.nowMs() + this.config.fileDeleteDelayMs });
+        this.producerState.deleteSnapshot(segment.baseOffset);
       }
       this.activeSegment.truncateTo(offset);
+      // The state must forget what the cut removed: reload the newest snapshot at or below the cut and replay.
+      this.rebuildProducerState(offset, false);
     } catch (cause) {
       throw this.fail(storageError('truncate', this.name, cause));
     }
     this.leaderEpochCache.truncateFromEnd(offset);
     if (this._highWatermark > offset) this._highWatermark = offset;
     if (this._recoveryPoint > offset) this._recoveryPoint = offset;
+    this.refreshFirstUnstableOffset();
     // Make the cut durable now, with everything before it: otherwise a power loss could bring the removed
     // batches back (they are valid, so recovery would keep them), resurrecting offsets a follower was told to
     // drop, or keep the cut while losing older unflushed batches, leaving a hole. Truncation is rare.
@@ -641,6 +782,8 @@ export class PartitionLog {
         this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: nowMs + this.config.fileDeleteDelayMs });
       }
       this.segments = [LogSegment.create(this.segmentOptions(offset, nowMs))];
+      this.producerState.truncateFullyAndStartAt(offset);
+      this.producerState.takeSnapshot(true);
     } catch (cause) {
       throw this.fail(storageError('truncate', this.name, cause));
     }
@@ -648,6 +791,7 @@ export class PartitionLog {
     this._logStartOffset = offset;
     this._highWatermark = offset;
     this._recoveryPoint = offset;
+    this.refreshFirstUnstableOffset();
   }
 
   /**
@@ -668,6 +812,7 @@ export class PartitionLog {
       const nowMs = this.clock.nowMs();
       for (const segment of originals) {
         this.pendingDeletions.push({ paths: segment.markDeleted(), dueMs: nowMs + this.config.fileDeleteDelayMs });
+        if (segment.baseOffset !== cleaned.baseOffset) this.producerState.deleteSnapshot(segment.baseOffset);
       }
       cleaned.renameToFinal();
       this.fs.syncDirectory(this.dir);
@@ -730,6 +875,14 @@ export class PartitionLog {
         this.activeSegment?.onBecomeInactive();
       } catch (cause) {
         this.logger.warn(`${this.name}: could not write the final time index entry: ${String(cause)}`);
+      }
+      try {
+        // A snapshot at the log end lets the next start skip replaying the log, as after Kafka's clean close.
+        this.producerState.updateMapEndOffset(this.logEndOffset);
+        this.producerState.takeSnapshot(true);
+        this.flushSnapshots();
+      } catch (cause) {
+        this.logger.warn(`${this.name}: could not write the producer state snapshot: ${String(cause)}`);
       }
     }
     this.closeQuietly();
@@ -797,6 +950,76 @@ export class PartitionLog {
     this.setHighWatermark(this._highWatermark);
     this.leaderEpochCache.truncateFromEnd(leo);
     this.leaderEpochCache.truncateFromStart(this._logStartOffset);
+    this.producerState.removeStraySnapshots(this.segments.map((s) => s.baseOffset));
+    this.rebuildProducerState(leo, options.hadCleanShutdown ?? false);
+    this.producerState.onHighWatermarkUpdated(this._highWatermark);
+    this.refreshFirstUnstableOffset();
+  }
+
+  /**
+   * Brings the producer state to `lastOffset` (Kafka's UnifiedLog.rebuildProducerState): drop snapshots outside the
+   * log, load the newest one at or below `lastOffset`, replay the batches after it, and snapshot the result.
+   * After a clean shutdown without any snapshot (a log written before producer state existed) nothing is scanned:
+   * empty snapshots at the last two segments' bases and the end stand in, as in Kafka's upgrade path.
+   * Replaying also restores `.txnindex` entries for aborts a power loss dropped from the index but not the log.
+   */
+  private rebuildProducerState(lastOffset: bigint, reloadFromCleanShutdown: boolean): void {
+    const state = this.producerState;
+    const last = this.segments[this.segments.length - 1];
+    const previous = this.segments[this.segments.length - 2];
+    const offsetsToSnapshot = [previous?.baseOffset, last?.baseOffset, lastOffset].filter((o): o is bigint => o !== undefined);
+    if (state.latestSnapshotOffset === undefined && reloadFromCleanShutdown) {
+      for (const offset of offsetsToSnapshot) {
+        state.updateMapEndOffset(offset);
+        state.takeSnapshot(true);
+      }
+      return;
+    }
+    const isEmptyBeforeTruncation = state.isEmpty && state.mapEndOffset >= lastOffset;
+    state.truncateAndReload(this._logStartOffset, lastOffset, this.clock.nowMs());
+    if (lastOffset > state.mapEndOffset && !isEmptyBeforeTruncation) {
+      for (let i = this.segmentIndexFor(state.mapEndOffset); i < this.segments.length; i++) {
+        const segment = this.segments[i];
+        if (segment.baseOffset >= lastOffset) break;
+        const start = [segment.baseOffset, state.mapEndOffset, this._logStartOffset].reduce((a, b) => (a > b ? a : b));
+        state.updateMapEndOffset(start);
+        if (offsetsToSnapshot.includes(segment.baseOffset)) state.takeSnapshot(true);
+        this.replaySegment(segment, start, lastOffset);
+      }
+    }
+    state.updateMapEndOffset(lastOffset);
+    state.takeSnapshot(true);
+  }
+
+  /** Replays the producer batches of `segment` in [from, to) into the producer state. */
+  private replaySegment(segment: LogSegment, from: bigint, to: bigint): void {
+    let position = segment.translateOffset(from)?.position ?? segment.size;
+    for (;;) {
+      const { batches, next } = segment.readBatchesAt(position, REPLAY_CHUNK_BYTES);
+      if (batches.length === 0) return;
+      for (const { info, bytes } of batches) {
+        if (info.lastOffset < from) continue;
+        if (info.baseOffset >= to) return;
+        if (info.magic !== 2 || !hasProducerId(bytes, 0)) continue;
+        const analysis = replayProducerBatches(this.producerState, bytes, [{ ...info, position: 0 }]);
+        for (const update of analysis.updates) this.producerState.update(update);
+        for (const completed of analysis.completedTxns) {
+          if (completed.isAborted) this.restoreAbortedTxnEntry(completed, this.producerState.lastStableOffsetAfter(completed));
+          this.producerState.completeTxn(completed);
+        }
+      }
+      position = next;
+    }
+  }
+
+  /** Re-adds an aborted transaction's `.txnindex` entry when the index lost it (it was written after the log). */
+  private restoreAbortedTxnEntry(completed: { producerId: bigint; firstOffset: bigint; lastOffset: bigint }, lastStableOffset: bigint): void {
+    const segment = this.segments[this.segmentIndexFor(completed.lastOffset)];
+    const entries = segment.txnIndex.all;
+    const lastIndexed = entries[entries.length - 1];
+    if (lastIndexed && lastIndexed.lastOffset >= completed.lastOffset) return;
+    this.logger.warn(`${this.name}: restoring the .txnindex entry of the transaction aborted at ${completed.lastOffset}`);
+    segment.txnIndex.append({ producerId: completed.producerId, firstOffset: completed.firstOffset, lastOffset: completed.lastOffset, lastStableOffset });
   }
 
   /**
