@@ -60,6 +60,7 @@ describe('ApiVersions', () => {
         { apiKey: 44, minVersion: 0, maxVersion: 1 },
         { apiKey: 47, minVersion: 0, maxVersion: 0 },
         { apiKey: 60, minVersion: 0, maxVersion: 1 },
+        { apiKey: 61, minVersion: 0, maxVersion: 0 },
       ],
       throttleTimeMs: 0,
       supportedFeatures: [],

@@ -16,9 +16,12 @@
  * - acks=0: no response, unless a partition failed, then the connection is closed, as Kafka does;
  * - acks=-1 on a standalone broker is acks=1: this broker is the only replica, so an append is committed once
  *   written. The timeout therefore never expires;
- * - transactional batches without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition.
- *   Transactional and idempotent batches are otherwise stored as they come: producer-state checks (sequences,
- *   epochs, transaction verification) arrive with the transactions work (issue 6);
+ * - transactional batches without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition;
+ * - idempotent and transactional batches go through storage's producer state (Kafka's ProducerAppendInfo):
+ *   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE, answered like any other append
+ *   failure after the log was found (the partition's log start offset, no message). A retry of one of the
+ *   producer's last five batches is not written again: it succeeds with the original base offset and, as
+ *   Kafka's duplicate path sets it, the original batch's max timestamp as log append time;
  * - auto.create.topics.enable does not apply: a Kafka 3.x broker creates topics from Metadata only.
  * Partitions are answered in request order (Kafka's order is its hash map's); a partition named twice is appended
  * and answered once, with the records named last, as Kafka's map of partitions does.

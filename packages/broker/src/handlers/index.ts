@@ -29,6 +29,7 @@ import { deleteGroupsHandler } from './42-delete-groups';
 import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { describeClusterHandler } from './60-describe-cluster';
+import { describeProducersHandler } from './61-describe-producers';
 
 /** Every handler this broker serves; the composition root registers them all. */
 export const ALL_HANDLERS: readonly Handler[] = [
@@ -62,4 +63,5 @@ export const ALL_HANDLERS: readonly Handler[] = [
   incrementalAlterConfigsHandler,
   offsetDeleteHandler,
   describeClusterHandler,
+  describeProducersHandler,
 ] as unknown as readonly Handler[];

@@ -13,8 +13,8 @@
  * - legacy (magic 0/1) message sets from old clients are up-converted to one v2 batch (message format 3.0);
  * - a topic whose compression.type names a codec gets its batches rewritten in that codec.
  *
- * Transactional and idempotent batches are accepted and stored as they are: the producer-state checks (sequence
- * order, epoch fencing, transaction verification) come with the transactions work (issue 6).
+ * Producer ids, epochs and sequences pass through unchanged (a recompressed batch keeps them): storage checks
+ * them against the partition's producer state when the batches are appended.
  */
 import {
   BATCH_HEADER_SIZE,
