@@ -36,6 +36,8 @@ export function openBrokerLogs(options: { config: BrokerConfig; metadata: Cluste
     retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
     recoveryPointCheckpointIntervalMs: config.int('log.flush.offset.checkpoint.interval.ms'),
     cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
+    // Read at each check, so a dynamic change of producer.id.expiration.ms applies (Kafka reconfigures it too).
+    producerIdExpirationMs: () => metadata.brokerConfig().int('producer.id.expiration.ms'),
   });
   const logs = new BrokerLogs(manager, metadata, logger);
   let closed = false;
