@@ -71,7 +71,9 @@ export const fetchHandler = defineHandler({
       let satisfiedBy: PartitionOutcomeData[] | undefined;
       const outcome = await state.purgatory.wait(keys, request.maxWaitMs, () => {
         const again = readAll();
-        if (!answerNow(again, 0, minBytes)) return false;
+        // Waiting already: only enough bytes (or news) may end the wait. An append that adds nothing readable,
+        // such as a record of a transaction still open to a read_committed fetch, leaves it waiting.
+        if (!answerNow(again, request.maxWaitMs, minBytes)) return false;
         satisfiedBy = again;
         return true;
       });
