@@ -15,6 +15,8 @@ import { ALL_HANDLERS } from './handlers';
 import { HandlerRegistry } from './handlers/registry';
 import { shutdownFetches } from './fetch/fetch-state';
 import { GroupService, brokerScheduler } from './groups';
+import { PartitionMarkerWriter } from './transactions/partition-markers';
+import { TransactionService } from './transactions/transaction-service';
 import { Logger } from './logger';
 import { BrokerLogs, LogService, OpenedBrokerLogs, openBrokerLogs } from './logs';
 import { PartitionLogs, PartitionLogsConnection, connectPartitionLogs } from './partition-logs';
@@ -47,7 +49,13 @@ export class Broker {
     private readonly storage: OpenedBrokerLogs,
     private readonly logsConnections: readonly PartitionLogsConnection[],
     private readonly groupService: GroupService,
+    private readonly transactionService: TransactionService,
   ) {}
+
+  /** The transaction coordinator service (for tests that wait for `__transaction_state` to load). */
+  get transactions(): TransactionService {
+    return this.transactionService;
+  }
 
   /** The group coordinator service (for tests that wait for `__consumer_offsets` to load). */
   get groups(): GroupService {
@@ -80,6 +88,7 @@ export class Broker {
     let metadata: ClusterMetadata | undefined;
     let storage: OpenedBrokerLogs | undefined;
     let groups: GroupService | undefined;
+    let transactions: TransactionService | undefined;
     const services: BrokerServices = {
       get metadata(): ClusterMetadata {
         if (!metadata) throw new Error('metadata is not open yet');
@@ -96,6 +105,10 @@ export class Broker {
       get groups(): GroupService {
         if (!groups) throw new Error('the group coordinator is not started yet');
         return groups;
+      },
+      get transactions(): TransactionService {
+        if (!transactions) throw new Error('the transaction coordinator is not started yet');
+        return transactions;
       },
       clock,
       logger,
@@ -143,10 +156,22 @@ export class Broker {
         scheduler: brokerScheduler(clock),
         logger,
       });
+      // Loads the __transaction_state partitions led here, finishing transactions left prepared; after the group
+      // service, whose staged transactional offsets the markers complete.
+      const startedGroups = groups;
+      transactions = TransactionService.start({
+        metadata: openMetadata,
+        config: () => openMetadata.brokerConfig(),
+        logs: storage.logs,
+        markers: new PartitionMarkerWriter({ logs: storage.logs, groups: () => startedGroups, logger, metadata: openMetadata, clock }),
+        scheduler: brokerScheduler(clock),
+        logger,
+      });
       server.open();
-      return new Broker(metadata, server, bound, endpoints, logger, storage, connections, groups);
+      return new Broker(metadata, server, bound, endpoints, logger, storage, connections, groups, transactions);
     } catch (error) {
       await server.shutdown(0);
+      transactions?.shutdown();
       groups?.shutdown();
       storage?.close();
       await metadata?.close();
@@ -163,6 +188,7 @@ export class Broker {
       const drained = this.server.shutdown(SHUTDOWN_GRACE_MS);
       // As Kafka's coordinator shutdown: parked JoinGroup/SyncGroup requests are answered (NOT_COORDINATOR) now
       // instead of holding the drain for a whole rebalance timeout.
+      this.transactionService.shutdown();
       this.groupService.shutdown();
       await drained;
       for (const connection of this.logsConnections) {
@@ -171,6 +197,7 @@ export class Broker {
       }
       // A partition load still reading must finish (it stops early) before the logs close under it.
       await this.groupService.loaded();
+      await this.transactionService.loaded();
       // Flushes every log and writes the checkpoints and the clean-shutdown marker: the next start skips recovery.
       this.storage.close();
       await this.metadata.close();

@@ -11,6 +11,8 @@ import { BrokerConfig, ClusterMetadata, openStandaloneMetadata } from '@tributar
 import { ALL_HANDLERS, BrokerLogs, BrokerServices, HandlerRegistry, PartitionLogsConnection, connectPartitionLogs, openBrokerLogs, silentLogger } from '../src';
 import { DispatchOutcome, dispatchRequest } from '../src/server/dispatch';
 import { GroupService, brokerScheduler } from '../src/groups';
+import { PartitionMarkerWriter } from '../src/transactions/partition-markers';
+import { TransactionService } from '../src/transactions/transaction-service';
 import { Scheduler } from '@tributary/group-coordinator';
 
 export const LISTENER = 'PLAINTEXT';
@@ -23,6 +25,8 @@ export interface Harness {
   logs: BrokerLogs;
   /** The group coordinator service, on the harness clock (or the scheduler given). */
   groups: GroupService;
+  /** The transaction coordinator service, on the same clock and scheduler. */
+  transactions: TransactionService;
   /** The log dir (the metadata and every partition log live in it). */
   dir: string;
   /** Resolves once the log layer has acted on every metadata change so far. */
@@ -56,6 +60,14 @@ export async function openHarness(config: Record<string, string> = {}, options: 
     scheduler: options.scheduler ?? brokerScheduler(clock),
     logger: silentLogger,
   });
+  const transactions = TransactionService.start({
+    metadata,
+    config: () => metadata.brokerConfig(),
+    logs: storage.logs,
+    markers: new PartitionMarkerWriter({ logs: storage.logs, groups: () => groups, logger: silentLogger, metadata, clock }),
+    scheduler: options.scheduler ?? brokerScheduler(clock),
+    logger: silentLogger,
+  });
   const registry = new HandlerRegistry(ALL_HANDLERS);
   const services: BrokerServices = {
     metadata,
@@ -66,6 +78,7 @@ export async function openHarness(config: Record<string, string> = {}, options: 
     logger: silentLogger,
     logs: storage.logs,
     groups,
+    transactions,
     apiVersions: () => registry.servedApis(),
   };
   const connection = { id: 'test-0', listenerName: LISTENER, remoteAddress: '127.0.0.1:1' };
@@ -75,6 +88,7 @@ export async function openHarness(config: Record<string, string> = {}, options: 
     registry,
     logs: storage.logs,
     groups,
+    transactions,
     dir,
     settled: () => logsConnection.settled(),
     raw,
@@ -87,8 +101,10 @@ export async function openHarness(config: Record<string, string> = {}, options: 
       return stripTagged(response);
     },
     async close() {
+      transactions.shutdown();
       groups.shutdown();
       await groups.loaded();
+      await transactions.loaded();
       await logsConnection.settled();
       logsConnection.disconnect();
       storage.close();

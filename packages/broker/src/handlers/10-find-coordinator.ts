@@ -3,13 +3,11 @@
  * the leader of its partition of `__consumer_offsets`, reported with its endpoint on the request's listener.
  * v4+ answers a batch of keys one by one. The first lookup creates `__consumer_offsets` (see
  * groups/offsets-topic.ts) and answers COORDINATOR_NOT_AVAILABLE while it is being created; clients retry.
- *
- * Difference from Kafka, for now: transactional ids (key type 1) get COORDINATOR_NOT_AVAILABLE, because the
- * transaction coordinator is issue 6; Kafka answers them with the leader of their `__transaction_state` partition.
+ * Transactional ids (key type 1) are found the same way in `__transaction_state`, which the first lookup creates.
  */
 import { ApiKey, asBrokerId } from '@tributary/protocol';
-import { CoordinatorType, findCoordinator } from '@tributary/group-coordinator';
-import { defineHandler } from './handler';
+import { CoordinatorLocator, CoordinatorType, findCoordinator } from '@tributary/group-coordinator';
+import { RequestContext, defineHandler } from './handler';
 
 const KNOWN_KEY_TYPES: ReadonlySet<number> = new Set([CoordinatorType.Group, CoordinatorType.Transaction, CoordinatorType.Share]);
 const INVALID_REQUEST_MESSAGE =
@@ -22,7 +20,7 @@ export const findCoordinatorHandler = defineHandler({
   // v6 (KIP-932) adds the share-group key type, which a ZooKeeper-mode Kafka 3.9 advertises but never serves.
   maxVersion: 6,
   handle(request, context) {
-    const answer = findCoordinator(request, context.apiVersion, context.services.groups.locator(context.connection.listenerName));
+    const answer = findCoordinator(request, context.apiVersion, coordinatorLocator(context));
     // Kafka 3.9 leaves a key's error message at the field's default, "", except when it refuses the whole request
     // for a key type it does not know: then every key carries INVALID_REQUEST's message (checked side by side).
     const refusedWhole = context.apiVersion >= 1 && !KNOWN_KEY_TYPES.has(request.keyType);
@@ -43,3 +41,16 @@ export const findCoordinatorHandler = defineHandler({
     };
   },
 });
+
+/** Groups from the group coordinator, transactional ids from the transaction coordinator. */
+function coordinatorLocator(context: RequestContext): CoordinatorLocator {
+  const listenerName = context.connection.listenerName;
+  const groups = context.services.groups.locator(listenerName);
+  const transactions = context.services.transactions;
+  return {
+    groupPartitions: groups.groupPartitions,
+    transactionPartitions: transactions.transactionPartitions,
+    leaderOf: (type, partition) =>
+      type === CoordinatorType.Transaction ? transactions.coordinatorNode(partition, listenerName) : groups.leaderOf(type, partition),
+  };
+}

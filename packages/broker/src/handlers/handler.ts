@@ -8,6 +8,7 @@ import { BrokerConfig, Clock, ClusterMetadata } from '@tributary/metadata';
 import { Logger } from '../logger';
 import type { LogService } from '../logs/log-service';
 import type { GroupService } from '../groups/group-service';
+import type { TransactionService } from '../transactions/transaction-service';
 
 /**
  * Returned by a handler whose request gets no response (Produce with acks=0). A frozen object rather than a
@@ -50,6 +51,8 @@ export interface BrokerServices {
   logs: LogService;
   /** The classic group coordinator over `__consumer_offsets`, and where FindCoordinator finds it. */
   groups: GroupService;
+  /** The transaction coordinator over `__transaction_state` (InitProducerId, EndTxn, ...), and where FindCoordinator finds it. */
+  transactions: TransactionService;
   /** The served API versions, for ApiVersions. */
   apiVersions(): readonly { apiKey: number; minVersion: number; maxVersion: number }[];
 }

@@ -17,7 +17,11 @@ import { apiVersionsHandler } from './18-api-versions';
 import { createTopicsHandler } from './19-create-topics';
 import { deleteTopicsHandler } from './20-delete-topics';
 import { deleteRecordsHandler } from './21-delete-records';
+import { initProducerIdHandler } from './22-init-producer-id';
 import { offsetForLeaderEpochHandler } from './23-offset-for-leader-epoch';
+import { addPartitionsToTxnHandler } from './24-add-partitions-to-txn';
+import { addOffsetsToTxnHandler } from './25-add-offsets-to-txn';
+import { endTxnHandler } from './26-end-txn';
 import { writeTxnMarkersHandler } from './27-write-txn-markers';
 import { txnOffsetCommitHandler } from './28-txn-offset-commit';
 import { describeConfigsHandler } from './32-describe-configs';
@@ -30,6 +34,8 @@ import { incrementalAlterConfigsHandler } from './44-incremental-alter-configs';
 import { offsetDeleteHandler } from './47-offset-delete';
 import { describeClusterHandler } from './60-describe-cluster';
 import { describeProducersHandler } from './61-describe-producers';
+import { describeTransactionsHandler } from './65-describe-transactions';
+import { listTransactionsHandler } from './66-list-transactions';
 
 /** Every handler this broker serves; the composition root registers them all. */
 export const ALL_HANDLERS: readonly Handler[] = [
@@ -64,4 +70,10 @@ export const ALL_HANDLERS: readonly Handler[] = [
   offsetDeleteHandler,
   describeClusterHandler,
   describeProducersHandler,
+  initProducerIdHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
 ] as unknown as readonly Handler[];

@@ -128,6 +128,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   key('transaction.max.timeout.ms', INT, '900000', { validate: atLeast(1) }),
   key('transactional.id.expiration.ms', INT, '604800000', { validate: atLeast(1) }),
   key('transaction.abort.timed.out.transaction.cleanup.interval.ms', INT, '10000', { validate: atLeast(1) }),
+  key('transaction.remove.expired.transaction.cleanup.interval.ms', INT, '3600000', { validate: atLeast(1) }),
   key('producer.id.expiration.ms', INT, '86400000', { validate: atLeast(1) }),
   // ZooKeeper: read by the ZooKeeper metadata mode (a later issue); ignored by standalone.
   unused('zookeeper.connect', STR, null),

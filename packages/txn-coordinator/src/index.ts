@@ -1,0 +1,11 @@
+export * from './config';
+export * from './transaction-state';
+export * from './topic-partition';
+export * from './transaction-metadata';
+export * from './records';
+export * from './producer-id-manager';
+export * from './marker-sink';
+export { TransactionMarkerChannel } from './marker-channel';
+export type { MarkerLogger, MarkerChannelOptions } from './marker-channel';
+export * from './state-manager';
+export * from './transaction-coordinator';
