@@ -206,3 +206,23 @@ describe('PartitionMarkerWriter', () => {
   });
 });
 
+
+describe('PartitionMarkerWriter against the partition producer state', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('refuses a marker of an older producer epoch (INVALID_PRODUCER_EPOCH) or an older coordinator epoch (TRANSACTION_COORDINATOR_FENCED)', async () => {
+    harness = await openHarness();
+    await createTopic(harness, 'orders', 1);
+    const writer = writerFor(harness);
+    const marker = (producerEpoch: number, coordinatorEpoch: number) =>
+      writer.writeMarkers({ producerId: 77n, producerEpoch, coordinatorEpoch, committed: false, partitions: [{ topic: 'orders', partition: 0 }] });
+    expect((await marker(5, 3))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await marker(4, 3))[0]!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect((await marker(5, 2))[0]!.errorCode).toBe(ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+    // The same or a newer coordinator epoch is taken, as after a coordinator failover.
+    expect((await marker(5, 3))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect((await marker(6, 4))[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(batchesOf(harness.logs.partition('orders', 0)!)).toHaveLength(3);
+  });
+});

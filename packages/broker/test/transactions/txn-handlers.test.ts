@@ -237,3 +237,35 @@ describe('TxnOffsetCommit', () => {
     expect(await fetchOffset('g', true)).toEqual({ offset: 10n, errorCode: ErrorCode.NONE });
   });
 });
+
+describe('TxnOffsetCommit against the producer state of __consumer_offsets', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  test('a commit from a fenced producer epoch is refused with INVALID_PRODUCER_EPOCH and stages nothing', async () => {
+    harness = await openHarness({ 'offsets.topic.num.partitions': '1' });
+    await createTopic(harness, 'in', 1);
+    await createTopic(harness, OFFSETS_TOPIC, 1);
+    await harness.groups.loaded();
+    const commit = (producerEpoch: number, offset: bigint) =>
+      harness.call(ApiKey.TxnOffsetCommit, 3, {
+        transactionalId: 'tx' as TransactionalId,
+        groupId: 'g' as GroupId,
+        producerId: pid(9n),
+        producerEpoch,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: topicName('in'), partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      });
+    expect((await commit(2, 5n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    // The coordinator bumped the epoch (a new producer instance) and aborted the old transaction.
+    await harness.call(ApiKey.WriteTxnMarkers, 1, {
+      markers: [{ producerId: pid(9n), producerEpoch: 3, transactionResult: false, coordinatorEpoch: 0, topics: [{ name: topicName(OFFSETS_TOPIC), partitionIndexes: [0] }] }],
+    });
+    expect((await commit(2, 6n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    const fetched = await harness.call(ApiKey.OffsetFetch, 7, { groupId: 'g' as GroupId, topics: [{ name: topicName('in'), partitionIndexes: [0] }], groups: [], requireStable: true });
+    expect(fetched.topics[0]!.partitions[0]).toMatchObject({ committedOffset: -1n, errorCode: ErrorCode.NONE });
+    expect((await commit(3, 7n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+  });
+});
