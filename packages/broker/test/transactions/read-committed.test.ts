@@ -86,6 +86,17 @@ async function fetched(isolationLevel: number, fields: Partial<FetchRequest> = {
   };
 }
 
+async function latestOffset(isolationLevel: number): Promise<bigint> {
+  const response = await h.call(ApiKey.ListOffsets, 7, {
+    replicaId: asBrokerId(-1),
+    isolationLevel,
+    topics: [{ name: 't' as TopicName, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }],
+  });
+  const partition = response.topics[0]!.partitions[0]!;
+  expect(partition.errorCode).toBe(ErrorCode.NONE);
+  return partition.offset;
+}
+
 test('the read stops at the LSO while a transaction is open; an ABORT lists it, a COMMIT releases the rest', async () => {
   h = await openHarness();
   await createTopic('t');
@@ -99,6 +110,10 @@ test('the read stops at the LSO while a transaction is open; an ABORT lists it, 
   // read_uncommitted reads to the high watermark, and is told the LSO too.
   expect(await fetched(0)).toEqual({ errorCode: 0, highWatermark: 7n, lastStableOffset: 2n, abortedTransactions: null, batches: ['0-1', '2-3', '4-5', '6-6'] });
 
+  // ListOffsets' latest offset is the LSO for read_committed consumers, the high watermark for the others.
+  expect(await latestOffset(READ_COMMITTED)).toBe(2n);
+  expect(await latestOffset(0)).toBe(7n);
+
   // Producer 100 aborts (marker at 7): the LSO moves to producer 200's first offset.
   await endTxn(100n, false);
   expect(await fetched(READ_COMMITTED)).toEqual({ errorCode: 0, highWatermark: 8n, lastStableOffset: 4n, abortedTransactions: ['100@2'], batches: ['0-1', '2-3'] });
@@ -106,6 +121,7 @@ test('the read stops at the LSO while a transaction is open; an ABORT lists it, 
   // Producer 200 commits (marker at 8): everything is stable; the aborted transaction is still listed for a
   // reader starting before its end, and not for one starting after it.
   await endTxn(200n, true);
+  expect(await latestOffset(READ_COMMITTED)).toBe(9n);
   expect(await fetched(READ_COMMITTED)).toEqual({
     errorCode: 0,
     highWatermark: 9n,
