@@ -147,3 +147,21 @@ test('a read_committed long poll at the LSO waits for the marker, not for the op
   await endTxn(300n, true);
   expect(await waiting).toEqual({ errorCode: 0, highWatermark: 3n, lastStableOffset: 3n, abortedTransactions: [], batches: ['0-0', '1-1', 'c2-2'] });
 });
+
+test('a small read of a transaction\'s first records is told it aborted, though its marker is segments later', async () => {
+  h = await openHarness();
+  const outcome = await h.metadata.createTopic(
+    { name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: new Map([['segment.bytes', '1024']]) },
+    { validateOnly: false },
+  );
+  expect(outcome.errorCode).toBe(ErrorCode.NONE);
+  await h.settled();
+  expect(await produce(1, { id: 500n, sequence: 0 })).toBe(0n);
+  for (let i = 0; i < 30; i++) await produce(1);
+  await endTxn(500n, false); // the marker, at offset 31
+  expect(h.logs.partition('t', 0)!.allSegments().length).toBeGreaterThan(2);
+  const response = await h.call(ApiKey.Fetch, 12, fetchRequest(READ_COMMITTED, { maxBytes: 100 }));
+  const partition = response.responses[0]!.partitions[0]!;
+  expect([...iterateRecordSet(partition.records!)].length).toBe(1);
+  expect(partition.abortedTransactions).toEqual([{ producerId: 500n, firstOffset: 0n }]);
+});

@@ -62,6 +62,20 @@ export class TransactionIndex {
     this.entries.push(txn);
   }
 
+  /**
+   * Kafka's TransactionIndex.collectAbortedTxns: the entries that overlap [fetchOffset, upperBoundOffset), and
+   * whether the search may stop here. It may once an entry's LSO reaches the bound: every transaction that began
+   * below the bound had ended by that ABORT, so later segments hold no entry that overlaps.
+   */
+  searchAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): { abortedTransactions: AbortedTxn[]; isComplete: boolean } {
+    const abortedTransactions: AbortedTxn[] = [];
+    for (const txn of this.entries) {
+      if (txn.lastOffset >= fetchOffset && txn.firstOffset < upperBoundOffset) abortedTransactions.push(txn);
+      if (txn.lastStableOffset >= upperBoundOffset) return { abortedTransactions, isComplete: true };
+    }
+    return { abortedTransactions, isComplete: false };
+  }
+
   /** Aborted transactions that overlap [fetchOffset, upperBoundOffset): their last offset ≥ fetchOffset. */
   collectAbortedTxns(fetchOffset: bigint, upperBoundOffset: bigint): AbortedTxn[] {
     return this.entries.filter((t) => t.lastOffset >= fetchOffset && t.firstOffset < upperBoundOffset);

@@ -475,14 +475,20 @@ export class PartitionLog {
     return records.subarray(0, end);
   }
 
-  /** Aborted transactions (from the segments' `.txnindex`) that overlap [fromOffset, upperBound). */
+  /**
+   * Aborted transactions (from the segments' `.txnindex`) that overlap [fromOffset, upperBound). A transaction is
+   * indexed in the segment of its ABORT marker, which may lie segments past `upperBound`; so, as Kafka's
+   * LocalLog.collectAbortedTransactions, the search goes on until an entry shows every transaction begun below
+   * the bound had ended (see TransactionIndex.searchAbortedTxns), or the segments run out.
+   */
   collectAbortedTransactions(fromOffset: bigint, upperBound: bigint): AbortedTxn[] {
     const result: AbortedTxn[] = [];
     for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
       const segment = this.segments[i];
-      if (segment.baseOffset >= upperBound) break;
       if (!this.fs.exists(segment.filePath(TXN_INDEX_SUFFIX))) continue;
-      result.push(...segment.txnIndex.collectAbortedTxns(fromOffset, upperBound));
+      const search = segment.txnIndex.searchAbortedTxns(fromOffset, upperBound);
+      result.push(...search.abortedTransactions);
+      if (search.isComplete) break;
     }
     return result;
   }
