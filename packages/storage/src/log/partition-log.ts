@@ -751,7 +751,8 @@ export class PartitionLog {
    */
   truncateTo(offset: bigint): void {
     this.checkUsable();
-    if (offset >= this.logEndOffset) return;
+    const leo = this.logEndOffset;
+    if (offset >= leo) return;
     if (offset < this._logStartOffset) {
       this.truncateFullyAndStartAt(offset);
       return;
@@ -764,6 +765,9 @@ export class PartitionLog {
       }
       this.activeSegment.truncateTo(offset);
       // The state must forget what the cut removed: reload the newest snapshot at or below the cut and replay.
+      // The state reflects the log up to its old end (the map end offset is only kept current for snapshots),
+      // which lets a log that never saw a producer id skip the replay, as Kafka does.
+      this.producerState.updateMapEndOffset(leo);
       this.rebuildProducerState(offset, false);
     } catch (cause) {
       throw this.fail(storageError('truncate', this.name, cause));
