@@ -144,9 +144,10 @@ function readLog(
   const read = log.read(target.fetchOffset, maxBytes, { isolation: params.isolation, minOneBatch });
   let records = read.records;
   if (params.isolation === FetchIsolation.TxnCommitted && records.length > 0) {
+    // The read listed the aborted transactions up to the LSO; only those that begin in what it returned count.
     const end = lastOffsetOf(records) + 1n;
-    data.abortedTransactions = log
-      .collectAbortedTransactions(target.fetchOffset, end)
+    data.abortedTransactions = (read.abortedTransactions ?? log.collectAbortedTransactions(target.fetchOffset, end))
+      .filter((txn) => txn.firstOffset < end)
       .map((txn) => ({ producerId: asProducerId(txn.producerId), firstOffset: txn.firstOffset }));
   }
   if (downConvertTo !== undefined && records.length > 0) {
