@@ -395,6 +395,29 @@ describe('producer state: snapshots and recovery', () => {
     expect(log.producerSnapshotOffsets().every((o) => o <= 1n)).toBe(true);
   });
 
+  it("keeps the cleaned segment's snapshot when finishing an interrupted cleaner swap", () => {
+    const fs = new MemoryFileSystem();
+    const clock = new ManualClock();
+    const fixture = openLog({}, fs, clock);
+    for (let i = 0; i < 4; i++) {
+      fixture.log.append(produced(1n, 0, i * 2, 2));
+      if (i < 3) fixture.log.roll(); // segments at 0, 2, 4, 6; snapshots at 2, 4, 6
+    }
+    const before = fixture.log.activeProducers();
+    fixture.log.close();
+    // A crash right after a cleaner swap of segments 2 and 4 was renamed to .swap: one segment covering 2-5.
+    const name = (offset: bigint, suffix: string) => `${DIR}/${offsetFileName(offset, suffix)}`;
+    const merged = Buffer.concat([fs.readFile(name(2n, '.log')), fs.readFile(name(4n, '.log'))]);
+    const swap = fs.open(name(2n, '.log.swap'), { create: true });
+    swap.write(merged, 0);
+    swap.sync();
+    swap.close();
+    const log = PartitionLog.open({ fs, clock, dir: DIR, topic: 'topic', partition: 0, config: logConfig(), recoveryPoint: 0n });
+    expect(log.allSegments().map((s) => s.baseOffset)).toEqual([0n, 2n, 6n]);
+    expect(log.producerSnapshotOffsets()).toEqual([2n, 6n, 8n]);
+    expect(log.activeProducers()).toEqual(before);
+  });
+
   it('deletes the snapshot of a segment removed by retention', () => {
     const clock = new ManualClock();
     const { log } = openLog({ retentionMs: 1000 }, new MemoryFileSystem(), clock);

@@ -9,6 +9,7 @@ import {
   DELETED_SUFFIX,
   INDEX_SUFFIX,
   LOG_SUFFIX,
+  SNAPSHOT_SUFFIX,
   SWAP_SUFFIX,
   TIME_INDEX_SUFFIX,
   TXN_INDEX_SUFFIX,
@@ -936,6 +937,7 @@ export class PartitionLog {
   private load(options: PartitionLogOptions): void {
     this.fs.mkdir(this.dir);
     this.completeInterruptedSwaps();
+    this.producerState.rescanSnapshots();
     const baseOffsets = this.listSegmentBaseOffsets();
     const nowMs = this.clock.nowMs();
     for (const baseOffset of baseOffsets) this.segments.push(LogSegment.open(this.segmentOptions(baseOffset, nowMs)));
@@ -1112,6 +1114,8 @@ export class PartitionLog {
       for (const other of names) {
         const otherBase = offsetFromFileName(other);
         if (otherBase === undefined || other.endsWith(SWAP_SUFFIX)) continue;
+        // The producer snapshot at the cleaned segment's own base stays (Kafka deletes only the merged ones').
+        if (otherBase === base && other.endsWith(SNAPSHOT_SUFFIX)) continue;
         if (otherBase >= base && otherBase < end) this.fs.unlink(joinPath(this.dir, other));
       }
       for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX, TXN_INDEX_SUFFIX]) {

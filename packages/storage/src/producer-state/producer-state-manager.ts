@@ -229,6 +229,11 @@ export class ProducerStateManager {
     return offset;
   }
 
+  /** Lists the snapshot files again (after loading removed leftovers of an interrupted cleaner swap). */
+  rescanSnapshots(): void {
+    this.snapshots = this.listSnapshotOffsets();
+  }
+
   /** fsyncs a snapshot written without sync (after a roll, from the scheduler, as Kafka does). */
   flushSnapshot(offset: bigint): void {
     const path = this.snapshotPath(offset);
