@@ -23,8 +23,8 @@ export interface ProducerSnapshotEntry {
 
 /**
  * Encodes a producer-state snapshot in Kafka's version-1 layout: version int16, CRC-32C uint32 of everything
- * after it, count int32, then 46-byte entries. The producer-state machine that decides what goes in arrives
- * with transactions; this is only the file format.
+ * after it, count int32, then 46-byte entries. `producer-state/producer-state-manager.ts` decides what goes in
+ * and when; this is only the file format.
  */
 export function encodeProducerSnapshot(entries: readonly ProducerSnapshotEntry[]): Buffer {
   const buffer = Buffer.alloc(HEADER_SIZE + entries.length * ENTRY_SIZE);
