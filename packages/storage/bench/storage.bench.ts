@@ -17,6 +17,7 @@
 //
 //   node scripts/run-ts.mjs packages/storage/bench/storage.bench.ts      (or: npm run bench -- storage)
 //   STORAGE_BENCH_ROUNDS=20 (measured rounds per figure)   STORAGE_BENCH_COLD=1   TRIBUTARY_NATIVE=0 (no addon)
+//   STORAGE_BENCH_ONLY=append (only the append figures, for quicker rounds while tuning the append path)
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -31,6 +32,7 @@ const RUN_BYTES = 32 * MiB;
 const ROUNDS = Number(process.env.STORAGE_BENCH_ROUNDS ?? 12);
 const WARM_UP_ROUNDS = 1;
 const COLD = process.env.STORAGE_BENCH_COLD === '1';
+const APPEND_ONLY = process.env.STORAGE_BENCH_ONLY === 'append';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-storage-bench-'));
 const nodeFs = new NodeFileSystem();
 
@@ -288,6 +290,10 @@ async function main(): Promise<void> {
     );
   }
 
+  if (APPEND_ONLY) {
+    lastLog?.close();
+    return;
+  }
   const log = lastLog!;
   const segmentFile = path.join(lastDir, '00000000000000000000.log');
   // Reads check every batch's CRC before returning it unless told not to (verifyChecksumsOnRead); Kafka skips

@@ -207,6 +207,215 @@ static napi_value write_at(napi_env env, napi_callback_info info) {
   return result;
 }
 
+
+/*
+ * validateBatches(records, params, out): the whole per-batch check of a produced record set in one call, the
+ * same checks in the same order as validateInJs in src/log/append-validation.ts (which stays the reference and
+ * the fallback). One call per record set replaces a dozen Buffer reads (each a bounds-checked JavaScript call),
+ * a CRC call and bigint arithmetic per batch; the caller turns the doubles it gets back into BatchInfo objects.
+ *
+ * params (Float64Array): see ValidationParam in append-validation.ts. out (Float64Array): on success the totals
+ * (ValidationOut) followed by each batch's facts (BatchFact) for as many batches as it has room for, on failure
+ * the numbers the error message needs. Returns the number of batches (> 0), or a
+ * negative ValidationFailure code. Doubles carry offsets and timestamps: the caller only comes here when the
+ * next offset is below 2^53, and every offset past 2^53 is reported as OFFSETS_BEYOND_DOUBLE so the caller
+ * runs the JavaScript path instead, which uses bigint.
+ */
+enum { P_NEXT_OFFSET, P_FLAGS, P_NOW_MS, P_LEADER_EPOCH, P_MAX_MESSAGE_BYTES, P_BEFORE_MAX_MS, P_AFTER_MAX_MS, P_COUNT };
+enum { F_ASSIGN_OFFSETS = 1, F_REPLICATION = 2, F_FROM_CLIENT = 4, F_STAMP_LOG_APPEND_TIME = 8, F_SET_LEADER_EPOCH = 16 };
+enum { O_FIRST_OFFSET, O_LAST_OFFSET, O_MAX_TIMESTAMP, O_OFFSET_OF_MAX_TIMESTAMP, O_RECORD_COUNT, O_COUNT };
+/* After the totals, each batch's facts (as many batches as `out` has room for): */
+enum { B_POSITION, B_SIZE, B_BASE_OFFSET, B_LAST_OFFSET, B_MAX_TIMESTAMP, B_FIRST_TIMESTAMP, B_STRIDE };
+enum {
+  V_SHORT_HEADER = -1,
+  V_BAD_MAGIC = -2,
+  V_BAD_SIZE = -3,
+  V_TOO_LARGE = -4,
+  V_BAD_CRC = -5,
+  V_NEGATIVE_DELTA = -6,
+  V_COUNT_MISMATCH = -7,
+  V_CONTROL_FROM_CLIENT = -8,
+  V_OFFSET_BELOW_NEXT = -9,
+  V_TIMESTAMP_TOO_OLD = -10,
+  V_TIMESTAMP_TOO_NEW = -11,
+  V_OVERLAP = -12,
+  V_EMPTY = -13,
+  V_OFFSETS_BEYOND_DOUBLE = -14,
+  V_BAD_ARGUMENTS = -15,
+};
+
+#define HEADER_SIZE 61
+#define LOG_OVERHEAD_SIZE 12
+#define AT_BATCH_LENGTH 8
+#define AT_LEADER_EPOCH 12
+#define AT_MAGIC 16
+#define AT_CRC 17
+#define AT_ATTRIBUTES 21
+#define AT_LAST_OFFSET_DELTA 23
+#define AT_BASE_TIMESTAMP 27
+#define AT_MAX_TIMESTAMP 35
+#define AT_RECORDS_COUNT 57
+#define TIMESTAMP_TYPE_BIT 0x08
+#define CONTROL_BIT 0x20
+#define DOUBLE_EXACT_LIMIT 9007199254740991LL /* 2^53 - 1, Number.MAX_SAFE_INTEGER */
+
+static inline uint32_t be32(const uint8_t *p) {
+  return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+static inline int64_t be64(const uint8_t *p) { return (int64_t)(((uint64_t)be32(p) << 32) | be32(p + 4)); }
+static inline void put32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+static inline void put64(uint8_t *p, int64_t v) {
+  put32(p, (uint32_t)((uint64_t)v >> 32));
+  put32(p + 4, (uint32_t)v);
+}
+
+/* Fills out[0..2] with the numbers an error message needs and returns the failure code. */
+static int fail(double *out, int code, double a, double b, double c) {
+  out[0] = a;
+  out[1] = b;
+  out[2] = c;
+  return code;
+}
+
+static int validate_batches(uint8_t *records, size_t length, const double *params, double *out, size_t out_length) {
+  size_t room = (out_length - O_COUNT) / B_STRIDE;
+  const int flags = (int)params[P_FLAGS];
+  const int replication = flags & F_REPLICATION;
+  const double now_ms = params[P_NOW_MS];
+  const double max_message_bytes = params[P_MAX_MESSAGE_BYTES];
+  /* The bounds as the JavaScript computes them, in doubles, so both paths accept exactly the same timestamps. */
+  const double oldest_allowed = now_ms - params[P_BEFORE_MAX_MS];
+  const double newest_allowed = now_ms + params[P_AFTER_MAX_MS];
+  int64_t next = (int64_t)params[P_NEXT_OFFSET];
+  int64_t previous_last = -1;
+  int have_previous = 0;
+  double max_timestamp = -1, offset_of_max_timestamp = (double)next, record_count = 0;
+  int64_t first_offset = 0;
+  int batches = 0;
+  size_t at = 0;
+  while (at < length) {
+    uint8_t *batch = records + at;
+    size_t remaining = length - at;
+    if (remaining < HEADER_SIZE) return fail(out, V_SHORT_HEADER, (double)remaining, 0, 0);
+    int8_t magic = (int8_t)batch[AT_MAGIC];
+    if (magic != 2) return fail(out, V_BAD_MAGIC, (double)at, magic, 0);
+    int64_t size = (int64_t)(int32_t)be32(batch + AT_BATCH_LENGTH) + LOG_OVERHEAD_SIZE;
+    if (size < HEADER_SIZE || (uint64_t)size > remaining) return fail(out, V_BAD_SIZE, (double)at, (double)size, (double)remaining);
+    if ((double)size > max_message_bytes) return fail(out, V_TOO_LARGE, (double)size, 0, 0);
+    if (be32(batch + AT_CRC) != crc32c(0, batch + AT_ATTRIBUTES, (size_t)size - AT_ATTRIBUTES)) {
+      return fail(out, V_BAD_CRC, (double)at, 0, 0);
+    }
+    int32_t last_offset_delta = (int32_t)be32(batch + AT_LAST_OFFSET_DELTA);
+    int32_t records_count = (int32_t)be32(batch + AT_RECORDS_COUNT);
+    int attributes = (int16_t)((batch[AT_ATTRIBUTES] << 8) | batch[AT_ATTRIBUTES + 1]);
+    if (last_offset_delta < 0) return fail(out, V_NEGATIVE_DELTA, (double)at, 0, 0);
+    if (!replication) {
+      if ((int64_t)records_count != (int64_t)last_offset_delta + 1) {
+        return fail(out, V_COUNT_MISMATCH, (double)at, records_count, (double)last_offset_delta + 1);
+      }
+      if ((attributes & CONTROL_BIT) && (flags & F_FROM_CLIENT)) return fail(out, V_CONTROL_FROM_CLIENT, (double)at, 0, 0);
+    }
+
+    if (flags & F_ASSIGN_OFFSETS) {
+      put64(batch, next);
+    } else {
+      int64_t base = be64(batch);
+      if (base > DOUBLE_EXACT_LIMIT || base < -DOUBLE_EXACT_LIMIT) return fail(out, V_OFFSETS_BEYOND_DOUBLE, 0, 0, 0);
+      if (base < next) return fail(out, V_OFFSET_BELOW_NEXT, (double)base, (double)next, 0);
+      next = base;
+    }
+    if ((flags & F_SET_LEADER_EPOCH) && !replication) put32(batch + AT_LEADER_EPOCH, (uint32_t)(int32_t)params[P_LEADER_EPOCH]);
+
+    double first_timestamp = (double)be64(batch + AT_BASE_TIMESTAMP);
+    double batch_max_timestamp = (double)be64(batch + AT_MAX_TIMESTAMP);
+    if (!replication) {
+      if (flags & F_STAMP_LOG_APPEND_TIME) {
+        int stamped = (attributes | TIMESTAMP_TYPE_BIT) & 0xffff;
+        batch[AT_ATTRIBUTES] = (uint8_t)(stamped >> 8);
+        batch[AT_ATTRIBUTES + 1] = (uint8_t)stamped;
+        put64(batch + AT_MAX_TIMESTAMP, (int64_t)now_ms);
+        put32(batch + AT_CRC, crc32c(0, batch + AT_ATTRIBUTES, (size_t)size - AT_ATTRIBUTES));
+        batch_max_timestamp = now_ms;
+      } else {
+        if (first_timestamp != -1) {
+          if (first_timestamp < oldest_allowed) return fail(out, V_TIMESTAMP_TOO_OLD, first_timestamp, 0, 0);
+          if (first_timestamp > newest_allowed) return fail(out, V_TIMESTAMP_TOO_NEW, first_timestamp, 0, 0);
+        }
+        if (batch_max_timestamp != -1) {
+          if (batch_max_timestamp < oldest_allowed) return fail(out, V_TIMESTAMP_TOO_OLD, batch_max_timestamp, 0, 0);
+          if (batch_max_timestamp > newest_allowed) return fail(out, V_TIMESTAMP_TOO_NEW, batch_max_timestamp, 0, 0);
+        }
+      }
+    }
+
+    int64_t base_offset = next;
+    int64_t last_offset = base_offset + last_offset_delta;
+    if (last_offset > DOUBLE_EXACT_LIMIT) return fail(out, V_OFFSETS_BEYOND_DOUBLE, 0, 0, 0);
+    if (have_previous && base_offset <= previous_last) return fail(out, V_OVERLAP, (double)base_offset, (double)previous_last, 0);
+    if (batch_max_timestamp > max_timestamp) {
+      max_timestamp = batch_max_timestamp;
+      offset_of_max_timestamp = (double)last_offset;
+    }
+    if (batches == 0) first_offset = base_offset;
+    if ((size_t)batches < room) {
+      double *facts = out + O_COUNT + (size_t)batches * B_STRIDE;
+      facts[B_POSITION] = (double)at;
+      facts[B_SIZE] = (double)size;
+      facts[B_BASE_OFFSET] = (double)base_offset;
+      facts[B_LAST_OFFSET] = (double)last_offset;
+      facts[B_MAX_TIMESTAMP] = batch_max_timestamp;
+      facts[B_FIRST_TIMESTAMP] = first_timestamp;
+    }
+    batches++;
+    record_count += (double)last_offset_delta + 1;
+    previous_last = last_offset;
+    have_previous = 1;
+    next = last_offset + 1;
+    at += (size_t)size;
+  }
+  if (batches == 0) return fail(out, V_EMPTY, 0, 0, 0);
+  out[O_FIRST_OFFSET] = (double)first_offset;
+  out[O_LAST_OFFSET] = (double)previous_last;
+  out[O_MAX_TIMESTAMP] = max_timestamp;
+  out[O_OFFSET_OF_MAX_TIMESTAMP] = offset_of_max_timestamp;
+  out[O_RECORD_COUNT] = record_count;
+  return batches;
+}
+
+static bool float64_array_of(napi_env env, napi_value value, double **data, size_t *length) {
+  bool is_typed_array = false;
+  napi_typedarray_type type;
+  void *raw;
+  if (napi_is_typedarray(env, value, &is_typed_array) != napi_ok || !is_typed_array ||
+      napi_get_typedarray_info(env, value, &type, length, &raw, NULL, NULL) != napi_ok || type != napi_float64_array) {
+    return false;
+  }
+  *data = raw;
+  return true;
+}
+
+static napi_value validate(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  void *records;
+  size_t length, params_length, out_length;
+  double *params, *out;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
+      !uint8_array_of(env, argv[0], &records, &length) || !float64_array_of(env, argv[1], &params, &params_length) ||
+      !float64_array_of(env, argv[2], &out, &out_length) || params_length < P_COUNT || out_length < O_COUNT) {
+    napi_throw_type_error(env, NULL, "validateBatches expects (Buffer, Float64Array params, Float64Array out)");
+    return NULL;
+  }
+  napi_value result;
+  napi_create_int32(env, validate_batches(records, length, params, out, out_length), &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   for (uint32_t b = 0; b < 256; b++) {
     uint32_t crc = b;
@@ -224,6 +433,9 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "crc32c", fn);
   napi_create_function(env, "pwrite", NAPI_AUTO_LENGTH, write_at, NULL, &write);
   napi_set_named_property(env, exports, "pwrite", write);
+  napi_value validate_fn;
+  napi_create_function(env, "validateBatches", NAPI_AUTO_LENGTH, validate, NULL, &validate_fn);
+  napi_set_named_property(env, exports, "validateBatches", validate_fn);
   napi_get_boolean(env, use_hardware != 0, &hardware);
   napi_set_named_property(env, exports, "hardware", hardware);
   return exports;

@@ -2,7 +2,8 @@ import * as path from 'path';
 
 /**
  * The package's optional addon (`native/addon.c`, built by `npm install` through node-gyp): a three-stream
- * hardware CRC-32C and a bare positional write, the two costs of an append besides the kernel's own copy. When
+ * hardware CRC-32C, a bare positional write and the whole batch validation of an append in one call, the costs
+ * of an append besides the kernel's own copy. When
  * it is missing (the build failed, or `TRIBUTARY_NATIVE=0` turns it off to compare), storage uses fast-crc32c and
  * fs.writeSync instead: slower, same results.
  */
@@ -11,6 +12,11 @@ export interface NativeAddon {
   crc32c(bytes: Uint8Array, previous?: number, start?: number, end?: number): number;
   /** One pwrite(2) of all of `bytes` at `position`: the bytes written, or a negative errno. */
   pwrite(fd: number, bytes: Uint8Array, position: number): number;
+  /**
+   * The per-batch checks of a produced record set in one call (see `validateNatively` in log/append-validation.ts,
+   * which fills `params` and reads `out`): the number of batches, or a negative `ValidationFailure`.
+   */
+  validateBatches(records: Uint8Array, params: Float64Array, out: Float64Array): number;
   /** Whether the CPU has SSE4.2 (otherwise crc32c runs a table-driven loop in C). */
   hardware: boolean;
 }
@@ -24,7 +30,8 @@ export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAdd
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(NATIVE_ADDON_PATH) as NativeAddon;
-    return typeof addon.crc32c === 'function' && typeof addon.pwrite === 'function' ? addon : undefined;
+    const complete = typeof addon.crc32c === 'function' && typeof addon.pwrite === 'function' && typeof addon.validateBatches === 'function';
+    return complete ? addon : undefined;
   } catch {
     return undefined;
   }

@@ -8,7 +8,8 @@ import {
   RecordTooLargeError,
   UnsupportedForMessageFormatError,
 } from '../errors';
-import type { BatchInfo } from './batch-scan';
+import { nativeAddon } from '../native';
+import { type BatchInfo, batchesIn } from './batch-scan';
 import { isBatchChecksumValidAt, updateBatchChecksum } from './batch-checksum';
 
 /** Who is appending: producers are checked strictly; followers copy the leader's batches as they are. */
@@ -43,6 +44,17 @@ export interface ValidatedAppend {
   logAppendTimeMs: number;
 }
 
+export interface AppendValidationOptions {
+  nextOffset: bigint;
+  assignOffsets: boolean;
+  origin: AppendOrigin;
+  nowMs: number;
+  leaderEpoch?: number;
+  timestampType?: TimestampType;
+}
+
+const validateBatches = nativeAddon?.validateBatches;
+
 /**
  * Checks a produced record set without decoding its records and, when `assignOffsets` is set, gives the batches
  * offsets from `nextOffset` by rewriting each base offset in place. With LogAppendTime the max timestamp and the
@@ -53,19 +65,185 @@ export interface ValidatedAppend {
  * coordinators, keys on compacted topics, and CreateTime timestamps against `message.timestamp.before/after.max.ms`.
  * Kafka checks every record's timestamp; we check the batch's first and max timestamp, which bound them all
  * except a record older than the first — a difference only for producers that reorder timestamps in a batch.
+ *
+ * The native addon runs these checks in one call per record set when it is built (`validateNatively`);
+ * `validateInJs` is the same checks in JavaScript, the fallback and the reference the addon is tested against.
  */
-export function validateAndAssignOffsets(
-  records: Buffer,
-  config: LogConfig,
-  options: {
-    nextOffset: bigint;
-    assignOffsets: boolean;
-    origin: AppendOrigin;
-    nowMs: number;
-    leaderEpoch?: number;
-    timestampType?: TimestampType;
-  },
-): ValidatedAppend {
+export function validateAndAssignOffsets(records: Buffer, config: LogConfig, options: AppendValidationOptions): ValidatedAppend {
+  if (records.length > config.segmentBytes) {
+    throw new RecordBatchTooLargeError(`record set of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`);
+  }
+  return (validateBatches && validateNatively(records, config, options)) || validateInJs(records, config, options);
+}
+
+// The addon's parameter and result slots (the same enums are in native/addon.c).
+enum ValidationParam {
+  NextOffset,
+  Flags,
+  NowMs,
+  LeaderEpoch,
+  MaxMessageBytes,
+  BeforeMaxMs,
+  AfterMaxMs,
+  Count,
+}
+enum ValidationFlag {
+  AssignOffsets = 1,
+  Replication = 2,
+  FromClient = 4,
+  StampLogAppendTime = 8,
+  SetLeaderEpoch = 16,
+}
+enum ValidationOut {
+  FirstOffset,
+  LastOffset,
+  MaxTimestamp,
+  OffsetOfMaxTimestamp,
+  RecordCount,
+  Count,
+}
+/** Each batch's facts follow the totals in `out`, `BatchFact.Stride` numbers per batch. */
+enum BatchFact {
+  Position,
+  Size,
+  BaseOffset,
+  LastOffset,
+  MaxTimestamp,
+  FirstTimestamp,
+  Stride,
+}
+/** The addon's negative answers; on a failure `out[0..2]` hold the numbers the message needs. */
+enum ValidationFailure {
+  ShortHeader = -1,
+  BadMagic = -2,
+  BadSize = -3,
+  TooLarge = -4,
+  BadCrc = -5,
+  NegativeDelta = -6,
+  CountMismatch = -7,
+  ControlFromClient = -8,
+  OffsetBelowNext = -9,
+  TimestampTooOld = -10,
+  TimestampTooNew = -11,
+  Overlap = -12,
+  Empty = -13,
+  /** An offset past 2^53, which a double cannot carry: the JavaScript path (bigint) takes over. */
+  OffsetsBeyondDouble = -14,
+}
+
+// One pair of arrays for every call: appends run one at a time on the event loop, and each call reads its
+// results out before returning. `out` grows when a record set has more batches than it has room for.
+const params = new Float64Array(ValidationParam.Count);
+let out = outArrayFor(64);
+/** Beyond this many batches in one record set their facts are read back from the headers instead (6 MiB). */
+const MAX_BATCHES_WITH_FACTS = 128 * 1024;
+
+function outArrayFor(batches: number): Float64Array {
+  return new Float64Array(ValidationOut.Count + batches * BatchFact.Stride);
+}
+
+function roomIn(array: Float64Array): number {
+  return (array.length - ValidationOut.Count) / BatchFact.Stride;
+}
+
+/**
+ * The addon's validation, or undefined when this append needs the JavaScript path: records decoded for the key
+ * check of a compacted topic, offsets at or past 2^53, or a leader epoch that is not an int32.
+ */
+export function validateNatively(records: Buffer, config: LogConfig, options: AppendValidationOptions): ValidatedAppend | undefined {
+  const replication = options.origin === AppendOrigin.Replication;
+  if (!validateBatches || (config.cleanupPolicy.compact && !replication)) return undefined;
+  const nextOffset = Number(options.nextOffset);
+  if (!(nextOffset >= 0 && nextOffset <= Number.MAX_SAFE_INTEGER)) return undefined;
+  const { leaderEpoch } = options;
+  if (leaderEpoch !== undefined && (leaderEpoch | 0) !== leaderEpoch) return undefined;
+  const timestampType = options.timestampType ?? config.messageTimestampType;
+  const stampLogAppendTime = timestampType === LOG_APPEND_TIME && !replication;
+  params[ValidationParam.NextOffset] = nextOffset;
+  params[ValidationParam.Flags] =
+    (options.assignOffsets ? ValidationFlag.AssignOffsets : 0) |
+    (replication ? ValidationFlag.Replication : 0) |
+    (options.origin === AppendOrigin.Client ? ValidationFlag.FromClient : 0) |
+    (stampLogAppendTime ? ValidationFlag.StampLogAppendTime : 0) |
+    (leaderEpoch !== undefined ? ValidationFlag.SetLeaderEpoch : 0);
+  params[ValidationParam.NowMs] = options.nowMs;
+  params[ValidationParam.LeaderEpoch] = leaderEpoch ?? -1;
+  params[ValidationParam.MaxMessageBytes] = config.maxMessageBytes;
+  params[ValidationParam.BeforeMaxMs] = config.messageTimestampBeforeMaxMs;
+  params[ValidationParam.AfterMaxMs] = config.messageTimestampAfterMaxMs;
+  const count = validateBatches(records, params, out);
+  if (count > 0) {
+    const room = roomIn(out);
+    const batches = count <= room ? batchesFromFacts(count) : [...batchesIn(records)];
+    const result: ValidatedAppend = {
+      batches,
+      firstOffset: batches[0].baseOffset,
+      lastOffset: batches[count - 1].lastOffset,
+      maxTimestamp: out[ValidationOut.MaxTimestamp],
+      offsetOfMaxTimestamp: BigInt(out[ValidationOut.OffsetOfMaxTimestamp]),
+      recordCount: out[ValidationOut.RecordCount],
+      logAppendTimeMs: stampLogAppendTime ? options.nowMs : -1,
+    };
+    // Room for next time (a follower's appends keep bringing as many batches), within reason.
+    if (count > room && count <= MAX_BATCHES_WITH_FACTS) out = outArrayFor(count);
+    return result;
+  }
+  if (count === ValidationFailure.OffsetsBeyondDouble) return undefined;
+  throw validationError(count, out[0], out[1], out[2], config, options.nowMs);
+}
+
+/** The BatchInfo of each batch the addon just validated, from the facts it left in `out`. */
+function batchesFromFacts(count: number): BatchInfo[] {
+  const batches = new Array<BatchInfo>(count);
+  for (let i = 0, at = ValidationOut.Count; i < count; i++, at += BatchFact.Stride) {
+    batches[i] = {
+      position: out[at + BatchFact.Position],
+      size: out[at + BatchFact.Size],
+      magic: 2,
+      baseOffset: BigInt(out[at + BatchFact.BaseOffset]),
+      lastOffset: BigInt(out[at + BatchFact.LastOffset]),
+      maxTimestamp: out[at + BatchFact.MaxTimestamp],
+      firstTimestamp: out[at + BatchFact.FirstTimestamp],
+    };
+  }
+  return batches;
+}
+
+/** The typed error, with the message the JavaScript path gives, for one of the addon's failures. */
+function validationError(code: number, a: number, b: number, c: number, config: LogConfig, nowMs: number): Error {
+  switch (code as ValidationFailure) {
+    case ValidationFailure.ShortHeader:
+      return new CorruptRecordError(`record set ends with ${a} bytes, less than a batch header`);
+    case ValidationFailure.BadMagic:
+      return new UnsupportedForMessageFormatError(`batch at byte ${a} has magic ${b}; storage holds only magic 2`);
+    case ValidationFailure.BadSize:
+      return new CorruptRecordError(`batch at byte ${a} claims ${b} bytes, but ${c} remain`);
+    case ValidationFailure.TooLarge:
+      return new RecordTooLargeError(`batch of ${a} bytes exceeds max.message.bytes ${config.maxMessageBytes}`);
+    case ValidationFailure.BadCrc:
+      return new CorruptRecordError(`batch at byte ${a} fails its CRC-32C check`);
+    case ValidationFailure.NegativeDelta:
+      return new InvalidRecordError(`batch at byte ${a} has a negative lastOffsetDelta`);
+    case ValidationFailure.CountMismatch:
+      return new InvalidRecordError(`batch at byte ${a} holds ${b} records but its offsets span ${c}`);
+    case ValidationFailure.ControlFromClient:
+      return new InvalidRecordError('clients may not write control batches');
+    case ValidationFailure.OffsetBelowNext:
+      return new InvalidRecordError(`batch offset ${a} is below the next expected offset ${b}`);
+    case ValidationFailure.TimestampTooOld:
+    case ValidationFailure.TimestampTooNew:
+      return timestampError(a, config, nowMs);
+    case ValidationFailure.Overlap:
+      return new InvalidRecordError(`batch offsets ${a}.. overlap the previous batch ending at ${b}`);
+    case ValidationFailure.Empty:
+      return new InvalidRecordError('empty record set');
+    default:
+      return new Error(`storage addon: unexpected validation result ${code}`);
+  }
+}
+
+/** The JavaScript validation: the fallback without the addon, and the reference the addon is tested against. */
+export function validateInJs(records: Buffer, config: LogConfig, options: AppendValidationOptions): ValidatedAppend {
   if (records.length > config.segmentBytes) {
     throw new RecordBatchTooLargeError(`record set of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`);
   }
@@ -170,16 +348,21 @@ export function validateAndAssignOffsets(
 
 function checkCreateTime(timestamp: number, config: LogConfig, nowMs: number): void {
   if (timestamp === NO_TIMESTAMP) return;
+  if (timestamp < nowMs - config.messageTimestampBeforeMaxMs || timestamp > nowMs + config.messageTimestampAfterMaxMs) {
+    throw timestampError(timestamp, config, nowMs);
+  }
+}
+
+/** The error for a CreateTime `timestamp` outside the bounds around `nowMs` (which bound it breaks decides). */
+function timestampError(timestamp: number, config: LogConfig, nowMs: number): InvalidTimestampError {
   if (timestamp < nowMs - config.messageTimestampBeforeMaxMs) {
-    throw new InvalidTimestampError(
+    return new InvalidTimestampError(
       `timestamp ${timestamp} is more than message.timestamp.before.max.ms (${config.messageTimestampBeforeMaxMs}) before broker time ${nowMs}`,
     );
   }
-  if (timestamp > nowMs + config.messageTimestampAfterMaxMs) {
-    throw new InvalidTimestampError(
-      `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${config.messageTimestampAfterMaxMs}) after broker time ${nowMs}`,
-    );
-  }
+  return new InvalidTimestampError(
+    `timestamp ${timestamp} is more than message.timestamp.after.max.ms (${config.messageTimestampAfterMaxMs}) after broker time ${nowMs}`,
+  );
 }
 
 /** Writes an int64 offset; offsets below 2^53 (every real one) go as two int32 halves, without bigint arithmetic. */
