@@ -28,7 +28,7 @@ import { randomUUID } from 'node:crypto';
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, GroupCoordinatorConfig } from './config';
 import { CoordinatorLog } from './coordinator-log';
 import { CoordinatorWriter } from './coordinator-writer';
-import { GroupApi, GroupOffsets } from './group-offsets';
+import { GroupApi, GroupOffsets, TransactionVerifier } from './group-offsets';
 import { ClassicGroup, failedJoin, failedSync } from './group';
 import { GroupState } from './group-state';
 import { PartitionReplayer, groupFromRecord } from './loader';
@@ -940,8 +940,8 @@ export class GroupCoordinator {
   }
 
   /** TxnOffsetCommit (v0-v4): offsets staged under the producer until its transaction's marker; see GroupOffsets. */
-  commitTransactionalOffsets(request: TxnOffsetCommitRequest, context: Pick<ClientContext, 'apiVersion'>): Promise<TxnOffsetCommitResponse> {
-    return this.offsets.commitTransactionalOffsets(request, context.apiVersion);
+  commitTransactionalOffsets(request: TxnOffsetCommitRequest, context: Pick<ClientContext, 'apiVersion'>, verifyTransaction?: TransactionVerifier): Promise<TxnOffsetCommitResponse> {
+    return this.offsets.commitTransactionalOffsets(request, context.apiVersion, verifyTransaction);
   }
 
   /** Called once the producer's COMMIT or ABORT marker is written to `partition` of __consumer_offsets. */

@@ -40,6 +40,20 @@ export interface OffsetContext {
   cancelGroupTimers(group: ClassicGroup): void;
 }
 
+/**
+ * KIP-890's check, before a transactional offset commit is appended, that the group's `__consumer_offsets`
+ * partition is part of the producer's ongoing transaction: the error to answer, or NONE. Given the partition.
+ */
+export type TransactionVerifier = (offsetsPartition: number) => ErrorCode;
+
+/**
+ * Kafka's GroupMetadataManager.maybeConvertOffsetCommitError for a failed verification: a network failure is
+ * retried as a load in progress, placement errors as for an append; INVALID_TXN_STATE and the like pass.
+ */
+export function offsetCommitVerificationError(code: ErrorCode): ErrorCode {
+  return code === ErrorCode.NETWORK_EXCEPTION ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : commitAppendError({ code });
+}
+
 interface PendingCommit {
   topic: string;
   partition: number;
@@ -146,7 +160,7 @@ export class GroupOffsets {
    * `completeTransaction` reports the producer's COMMIT marker in this partition; ABORT drops them. Checking the
    * producer against the transaction coordinator (KIP-890 verification) is the broker's part.
    */
-  async commitTransactionalOffsets(request: TxnOffsetCommitRequest, apiVersion: number): Promise<TxnOffsetCommitResponse> {
+  async commitTransactionalOffsets(request: TxnOffsetCommitRequest, apiVersion: number, verifyTransaction?: TransactionVerifier): Promise<TxnOffsetCommitResponse> {
     const nowMs = this.context.scheduler.nowMs();
     const commits: PendingCommit[] = request.topics.flatMap((topic) =>
       topic.partitions.map((p) => ({
@@ -155,7 +169,7 @@ export class GroupOffsets {
         value: { offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata ?? '', commitTimestampMs: nowMs, expireTimestampMs: null },
       })),
     );
-    const errors = await this.handleTransactionalCommit(request, apiVersion, commits);
+    const errors = await this.handleTransactionalCommit(request, apiVersion, commits, verifyTransaction);
     return {
       throttleTimeMs: 0,
       topics: request.topics.map((topic) => ({
@@ -168,7 +182,12 @@ export class GroupOffsets {
     };
   }
 
-  private handleTransactionalCommit(request: TxnOffsetCommitRequest, apiVersion: number, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
+  private handleTransactionalCommit(
+    request: TxnOffsetCommitRequest,
+    apiVersion: number,
+    commits: PendingCommit[],
+    verifyTransaction: TransactionVerifier | undefined,
+  ): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
     const all = (code: ErrorCode) => new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
     const groupId: string = request.groupId;
     const statusError = this.context.validateGroupStatus(groupId, 'txnCommit');
@@ -178,6 +197,9 @@ export class GroupOffsets {
       group = new ClassicGroup(groupId, this.context.partitionFor(groupId), GroupState.Empty, this.context.scheduler.nowMs());
       this.context.groups().set(groupId, group);
     }
+    // As Kafka's handleTxnCommitOffsets: the transaction is verified after the group exists, before the member.
+    const verificationError = verifyTransaction?.(group.partition) ?? ErrorCode.NONE;
+    if (verificationError !== ErrorCode.NONE) return all(offsetCommitVerificationError(verificationError));
     const memberId = apiVersion >= 3 ? request.memberId : '';
     const generationId = apiVersion >= 3 ? request.generationId : -1;
     const groupInstanceId = apiVersion >= 3 ? request.groupInstanceId : null;

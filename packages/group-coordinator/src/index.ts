@@ -12,6 +12,6 @@ export { PartitionReplayer } from './loader';
 export type { ReplayedPartition } from './loader';
 export * from './group-coordinator';
 export { CoordinatorWriter, commitAppendError, groupAppendError, groupMetadataRecord } from './coordinator-writer';
-export { GroupOffsets } from './group-offsets';
-export type { GroupApi, OffsetContext } from './group-offsets';
+export { GroupOffsets, offsetCommitVerificationError } from './group-offsets';
+export type { GroupApi, OffsetContext, TransactionVerifier } from './group-offsets';
 export * from './find-coordinator';

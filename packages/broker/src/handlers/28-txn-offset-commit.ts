@@ -7,15 +7,18 @@
  * them as that producer's transactional batch (its epoch checked by the storage layer). They become committed
  * offsets when the transaction's COMMIT marker reaches the group's `__consumer_offsets` partition.
  *
+ * Before the append, KIP-890's verification asks the transaction coordinator whether the group's offsets
+ * partition is in the producer's transaction (see transactions/offsets-verification.ts): a commit without
+ * AddOffsetsToTxn first, or from a producer whose transaction ended, is refused (INVALID_TXN_STATE before v4,
+ * TRANSACTION_ABORTABLE from v4) rather than leaving a transaction open in `__consumer_offsets`.
+ *
  * Clients before v2 (Kafka 0.11 to 2.0) may crash on COORDINATOR_LOAD_IN_PROGRESS, so, as Kafka does, they get
  * COORDINATOR_NOT_AVAILABLE instead. When no partition is known the coordinator is not asked at all.
- *
- * Not done: KIP-890's verification that the group's offsets partition is part of the producer's transaction
- * (Kafka asks the transaction coordinator before the append); authorization, since this broker has no
- * authorizer.
+ * Not checked: authorization, since this broker has no authorizer.
  */
 import { ApiKey, ErrorCode, TxnOffsetCommitResponse } from '@tributary/protocol';
 import { mergeTopics, splitKnownPartitions } from '../groups/known-partitions';
+import { transactionalOffsetsVerifier } from '../transactions/offsets-verification';
 import { defineHandler } from './handler';
 
 type ResponseTopic = TxnOffsetCommitResponse.TxnOffsetCommitResponseTopic;
@@ -30,7 +33,8 @@ export const txnOffsetCommitHandler = defineHandler({
     if (known.length === 0) {
       topics = mergeTopics<ResponseTopic>(refused, []);
     } else {
-      const answered = await context.services.groups.coordinator.commitTransactionalOffsets({ ...request, topics: known }, { apiVersion: context.apiVersion });
+      const verifier = transactionalOffsetsVerifier(context.services, request, context.apiVersion);
+      const answered = await context.services.groups.coordinator.commitTransactionalOffsets({ ...request, topics: known }, { apiVersion: context.apiVersion }, verifier);
       topics = mergeTopics(refused, answered.topics);
     }
     if (context.apiVersion < 2) topics = withoutLoadInProgress(topics);

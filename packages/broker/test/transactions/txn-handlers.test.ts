@@ -95,7 +95,8 @@ describe('TxnOffsetCommit', () => {
   let scheduler: ManualScheduler;
   beforeEach(async () => {
     scheduler = new ManualScheduler();
-    harness = await openHarness({ 'offsets.topic.num.partitions': '1' }, { scheduler });
+    // The group coordinator's half under test here; KIP-890's check against a real transaction is tested below.
+    harness = await openHarness({ 'offsets.topic.num.partitions': '1', 'transaction.partition.verification.enable': 'false' }, { scheduler });
     await createTopic(harness, 'in', 2);
   });
   afterEach(() => harness.close());
@@ -243,7 +244,7 @@ describe('TxnOffsetCommit against the producer state of __consumer_offsets', () 
   afterEach(() => harness.close());
 
   test('a commit from a fenced producer epoch is refused with INVALID_PRODUCER_EPOCH and stages nothing', async () => {
-    harness = await openHarness({ 'offsets.topic.num.partitions': '1' });
+    harness = await openHarness({ 'offsets.topic.num.partitions': '1', 'transaction.partition.verification.enable': 'false' });
     await createTopic(harness, 'in', 1);
     await createTopic(harness, OFFSETS_TOPIC, 1);
     await harness.groups.loaded();
@@ -267,5 +268,111 @@ describe('TxnOffsetCommit against the producer state of __consumer_offsets', () 
     const fetched = await harness.call(ApiKey.OffsetFetch, 7, { groupId: 'g' as GroupId, topics: [{ name: topicName('in'), partitionIndexes: [0] }], groups: [], requireStable: true });
     expect(fetched.topics[0]!.partitions[0]).toMatchObject({ committedOffset: -1n, errorCode: ErrorCode.NONE });
     expect((await commit(3, 7n)).topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+  });
+});
+
+describe('TxnOffsetCommit verifies the transaction first (KIP-890)', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  const SETTINGS = { 'offsets.topic.num.partitions': '1', 'transaction.state.log.num.partitions': '1' };
+
+  async function ready(): Promise<void> {
+    await createTopic(harness, 'in', 1);
+    await createTopic(harness, OFFSETS_TOPIC, 1);
+    await harness.groups.loaded();
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] });
+      if (found.coordinators[0]!.errorCode === ErrorCode.NONE) break;
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await harness.settled();
+    await harness.transactions.loaded();
+  }
+
+  async function initProducer(): Promise<{ producerId: bigint; producerEpoch: number }> {
+    const answer = await harness.call(ApiKey.InitProducerId, 4, { transactionalId: 'tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: pid(-1n), producerEpoch: -1 });
+    expect(answer.errorCode).toBe(ErrorCode.NONE);
+    return { producerId: answer.producerId, producerEpoch: answer.producerEpoch };
+  }
+
+  const addOffsets = async (producer: { producerId: bigint; producerEpoch: number }) =>
+    (await harness.call(ApiKey.AddOffsetsToTxn, 3, { transactionalId: 'tx' as TransactionalId, producerId: pid(producer.producerId), producerEpoch: producer.producerEpoch, groupId: 'g' as GroupId })).errorCode;
+
+  const commit = async (version: number, producer: { producerId: bigint; producerEpoch: number }, offset: bigint) =>
+    (
+      await harness.call(ApiKey.TxnOffsetCommit, version, {
+        transactionalId: 'tx' as TransactionalId,
+        groupId: 'g' as GroupId,
+        producerId: pid(producer.producerId),
+        producerEpoch: producer.producerEpoch,
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        topics: [{ name: topicName('in'), partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }] }],
+      })
+    ).topics[0]!.partitions[0]!.errorCode;
+
+  const stableOffset = async () => {
+    const answer = await harness.call(ApiKey.OffsetFetch, 7, { groupId: 'g' as GroupId, topics: [{ name: topicName('in'), partitionIndexes: [0] }], groups: [], requireStable: true });
+    const partition = answer.topics[0]!.partitions[0]!;
+    return partition.errorCode === ErrorCode.NONE ? partition.committedOffset : ErrorCode[partition.errorCode];
+  };
+
+  test('without AddOffsetsToTxn: INVALID_TXN_STATE before v4, TRANSACTION_ABORTABLE from v4, and nothing is written', async () => {
+    harness = await openHarness(SETTINGS);
+    await ready();
+    const producer = await initProducer();
+    const before = harness.logs.partition(OFFSETS_TOPIC, 0)!.logEndOffset;
+    expect(await commit(3, producer, 5n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await commit(0, producer, 5n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(await commit(4, producer, 5n)).toBe(ErrorCode.TRANSACTION_ABORTABLE);
+    expect(harness.logs.partition(OFFSETS_TOPIC, 0)!.logEndOffset).toBe(before);
+    expect(harness.logs.partition(OFFSETS_TOPIC, 0)!.lastStableOffset).toBe(before);
+  });
+
+  test('after AddOffsetsToTxn it is taken, EndTxn makes it committed, and a late commit after the end is refused', async () => {
+    harness = await openHarness(SETTINGS);
+    await ready();
+    const producer = await initProducer();
+    expect(await addOffsets(producer)).toBe(ErrorCode.NONE);
+    expect(await commit(3, producer, 42n)).toBe(ErrorCode.NONE);
+    // Once the producer has a transaction open in the partition, the check is not repeated.
+    expect(await commit(3, producer, 43n)).toBe(ErrorCode.NONE);
+    expect(await stableOffset()).toBe('UNSTABLE_OFFSET_COMMIT');
+    const ended = await harness.call(ApiKey.EndTxn, 3, { transactionalId: 'tx' as TransactionalId, producerId: pid(producer.producerId), producerEpoch: producer.producerEpoch, committed: true });
+    expect(ended.errorCode).toBe(ErrorCode.NONE);
+    for (let attempt = 0; attempt < 200 && (await stableOffset()) !== 43n; attempt++) await new Promise((r) => setTimeout(r, 5));
+    expect(await stableOffset()).toBe(43n);
+
+    // The transaction is over: a commit arriving now would open one in __consumer_offsets that nothing closes.
+    const end = harness.logs.partition(OFFSETS_TOPIC, 0)!.logEndOffset;
+    expect(await commit(3, producer, 99n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    expect(harness.logs.partition(OFFSETS_TOPIC, 0)!.logEndOffset).toBe(end);
+    expect(harness.logs.partition(OFFSETS_TOPIC, 0)!.lastStableOffset).toBe(end);
+  });
+
+  test('a producer fenced by a newer InitProducerId gets INVALID_PRODUCER_EPOCH', async () => {
+    harness = await openHarness(SETTINGS);
+    await ready();
+    const old = await initProducer();
+    const current = await initProducer();
+    expect(current.producerEpoch).toBe(old.producerEpoch + 1);
+    expect(await commit(3, old, 1n)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+  });
+
+  test('with no __transaction_state there is no coordinator to ask: COORDINATOR_NOT_AVAILABLE; with verification off it is taken', async () => {
+    harness = await openHarness(SETTINGS);
+    await createTopic(harness, 'in', 1);
+    await createTopic(harness, OFFSETS_TOPIC, 1);
+    await harness.groups.loaded();
+    expect(await commit(3, { producerId: 1n, producerEpoch: 0 }, 1n)).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    await harness.close();
+
+    harness = await openHarness({ ...SETTINGS, 'transaction.partition.verification.enable': 'false' });
+    await createTopic(harness, 'in', 1);
+    await createTopic(harness, OFFSETS_TOPIC, 1);
+    await harness.groups.loaded();
+    expect(await commit(3, { producerId: 1n, producerEpoch: 0 }, 1n)).toBe(ErrorCode.NONE);
   });
 });
