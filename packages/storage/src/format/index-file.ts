@@ -80,6 +80,21 @@ export class IndexFile {
     if (this.used - this.persisted >= PENDING_BYTES_BEFORE_WRITE) this.persist();
   }
 
+  /**
+   * Appends a 12-byte entry of a big-endian int64 and an int32 (the time index's layout) straight into the
+   * buffer; `first` must be an integer within ±2^53 (every millisecond timestamp), written as two int32 halves.
+   */
+  appendInt64Int32(first: number, second: number): void {
+    if (this.entrySize !== 12) throw new Error(`${this.path}: entries are ${this.entrySize} bytes, not an int64 and an int32`);
+    this.makeRoomForEntry();
+    const high = Math.floor(first / 0x1_0000_0000);
+    this.bytes.writeInt32BE(high, this.used);
+    this.bytes.writeUInt32BE(first - high * 0x1_0000_0000, this.used + 4);
+    this.bytes.writeInt32BE(second, this.used + 8);
+    this.used += 12;
+    if (this.used - this.persisted >= PENDING_BYTES_BEFORE_WRITE) this.persist();
+  }
+
   /** Writes pending entries to the file. */
   persist(): void {
     if (this.persisted === this.used) return;

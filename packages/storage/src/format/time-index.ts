@@ -15,8 +15,13 @@ export interface TimestampOffset {
  * above T comes after O. Timestamps and offsets never decrease.
  */
 export class TimeIndex {
-  /** The last entry, kept decoded because every append compares against it; undefined until first needed. */
-  private lastCached: TimestampOffset | null | undefined;
+  /**
+   * The last entry, kept decoded because every append compares against it: its timestamp (-1 with no entries)
+   * and relative offset, as two numbers so that adding an entry allocates nothing. Read from the file on first use.
+   */
+  private lastTimestampMs = -1;
+  private lastRelativeOffset = -1;
+  private lastKnown = false;
 
   private constructor(private readonly file: IndexFile) {}
 
@@ -50,11 +55,18 @@ export class TimeIndex {
    * offset that is already the last entry's offset replaces nothing and is skipped.
    */
   maybeAppend(timestampMs: number, relativeOffset: number): void {
-    if (this.lastCached === undefined) this.lastCached = this.lastEntry() ?? null;
-    const last = this.lastCached;
-    if (last && (timestampMs <= last.timestampMs || relativeOffset <= last.relativeOffset)) return;
-    this.file.append(encode(timestampMs, relativeOffset));
-    this.lastCached = { timestampMs, relativeOffset };
+    if (!this.lastKnown) this.loadLast();
+    if (this.entries > 0 && (timestampMs <= this.lastTimestampMs || relativeOffset <= this.lastRelativeOffset)) return;
+    this.file.appendInt64Int32(timestampMs, relativeOffset);
+    this.lastTimestampMs = timestampMs;
+    this.lastRelativeOffset = relativeOffset;
+  }
+
+  private loadLast(): void {
+    const last = this.lastEntry();
+    this.lastTimestampMs = last ? last.timestampMs : -1;
+    this.lastRelativeOffset = last ? last.relativeOffset : -1;
+    this.lastKnown = true;
   }
 
   /** The last entry with timestamp ≤ target, or (-1, 0) meaning "scan from the start of the segment". */
@@ -76,7 +88,7 @@ export class TimeIndex {
 
   /** Drops entries whose offset is ≥ `relativeOffset`. */
   truncateTo(relativeOffset: number): void {
-    this.lastCached = undefined;
+    this.lastKnown = false;
     let keep = this.entries;
     while (keep > 0 && this.entryAt(keep - 1).relativeOffset >= relativeOffset) keep--;
     this.file.truncateToEntries(keep);
@@ -95,7 +107,7 @@ export class TimeIndex {
   }
 
   replaceWith(entries: TimestampOffset[]): void {
-    this.lastCached = undefined;
+    this.lastKnown = false;
     this.file.clearInMemory();
     for (const e of entries) this.file.appendInMemory(encode(e.timestampMs, e.relativeOffset));
     this.file.rewrite();

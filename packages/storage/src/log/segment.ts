@@ -56,6 +56,8 @@ export class LogSegment {
   readonly baseOffset: bigint;
   /** The largest offset whose offset relative to the base still fits the indexes' int32. */
   private readonly lastOffsetAllowed: bigint;
+  /** The base offset as a number when every offset the segment can hold is below 2^53, so exact as a double. */
+  private readonly baseOffsetNumber: number | undefined;
   private readonly fs: FileSystem;
   private readonly dir: string;
   private suffix: string;
@@ -88,6 +90,7 @@ export class LogSegment {
     this.dir = options.dir;
     this.baseOffset = options.baseOffset;
     this.lastOffsetAllowed = options.baseOffset + BigInt(INT32_MAX);
+    this.baseOffsetNumber = this.lastOffsetAllowed <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(options.baseOffset) : undefined;
     this.suffix = options.fileSuffix ?? '';
     this.indexIntervalBytes = options.indexIntervalBytes;
     this.maxIndexBytes = options.maxIndexBytes;
@@ -236,21 +239,27 @@ export class LogSegment {
     this._size = start + records.length;
     this.lastAppendMs = nowMs;
     if (this.nextOffsetKnown === undefined) this.loadTail();
-    for (const batch of batches) {
-      const position = start + batch.position;
+    // This runs once per produce request: plain loops and number arithmetic, nothing allocated per batch.
+    for (let i = 0; i < batches.length; i++) {
+      const batch = batches[i];
       if (this.rollingBasedTimestamp === undefined) this.rollingBasedTimestamp = batch.maxTimestamp;
       if (batch.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = batch.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = Number(batch.lastOffset - this.baseOffset);
+        this.offsetOfMaxTimestampSoFar = this.relativeOffset(batch.lastOffset);
       }
       if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-        this.offsetIndex.append(Number(batch.lastOffset - this.baseOffset), position);
+        this.offsetIndex.append(this.relativeOffset(batch.lastOffset), start + batch.position);
         this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
         this.bytesSinceLastIndexEntry = 0;
       }
       this.bytesSinceLastIndexEntry += batch.size;
-      this.nextOffsetKnown = batch.lastOffset + 1n;
     }
+    if (batches.length > 0) this.nextOffsetKnown = batches[batches.length - 1].lastOffset + 1n;
+  }
+
+  /** `offset` relative to the base offset, as the indexes hold it, without bigint arithmetic when exact. */
+  private relativeOffset(offset: bigint): number {
+    return this.baseOffsetNumber !== undefined ? Number(offset) - this.baseOffsetNumber : Number(offset - this.baseOffset);
   }
 
   /** A failed write may have left a torn prefix; cut it off so no reader or recovery ever sees it. */
