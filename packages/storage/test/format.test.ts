@@ -92,6 +92,29 @@ describe('time index', () => {
     index.truncateTo(9);
     expect(index.entries).toBe(1);
   });
+
+  it('encodes timestamps past 2^32 exactly, and compares new entries with the last one read back from the file', () => {
+    const fs = memoryDir();
+    const index = TimeIndex.open(fs, '/d/0.timeindex', 1200);
+    const timestamps = [0x1_0000_0000 - 1, 0x1_0000_0000, 1_700_000_000_123, 2 ** 52 + 7];
+    timestamps.forEach((timestampMs, i) => index.maybeAppend(timestampMs, i + 1));
+    index.close();
+    const expected = Buffer.concat(
+      timestamps.map((timestampMs, i) => {
+        const entry = Buffer.alloc(12);
+        entry.writeBigInt64BE(BigInt(timestampMs));
+        entry.writeInt32BE(i + 1, 8);
+        return entry;
+      }),
+    );
+    expect(fs.readFile('/d/0.timeindex')).toEqual(expected);
+    const reopened = TimeIndex.open(fs, '/d/0.timeindex', 1200);
+    reopened.maybeAppend(2 ** 52, 10); // older than the last entry on disk: skipped
+    reopened.maybeAppend(2 ** 52 + 8, 4); // offset not above the last entry's: skipped
+    expect(reopened.entries).toBe(4);
+    reopened.maybeAppend(2 ** 52 + 8, 5);
+    expect(reopened.lastEntry()).toEqual({ timestampMs: 2 ** 52 + 8, relativeOffset: 5 });
+  });
 });
 
 describe('transaction index', () => {
