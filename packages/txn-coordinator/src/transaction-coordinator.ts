@@ -398,14 +398,15 @@ export class TransactionCoordinator {
   // ---------------------------------------------------------------------------------------------------------
 
   describeTransaction(transactionalId: string): DescribedTransaction {
+    // An error answer leaves every other field at the message's defaults (zero, empty), as Kafka's does.
     const described: DescribedTransaction = {
       errorCode: ErrorCode.NONE,
       transactionalId,
       transactionState: '',
       transactionTimeoutMs: 0,
-      transactionStartTimeMs: -1n,
-      producerId: -1n,
-      producerEpoch: -1,
+      transactionStartTimeMs: 0n,
+      producerId: 0n,
+      producerEpoch: 0,
       topics: [],
     };
     if (!this.active) return { ...described, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE };

@@ -33,9 +33,9 @@ export const describeTransactionsHandler = defineHandler({
         transactionalId,
         transactionState: '',
         transactionTimeoutMs: 0,
-        transactionStartTimeMs: -1n,
-        producerId: asProducerId(-1n),
-        producerEpoch: -1,
+        transactionStartTimeMs: 0n,
+        producerId: asProducerId(0n),
+        producerEpoch: 0,
         topics: [],
       })),
     };

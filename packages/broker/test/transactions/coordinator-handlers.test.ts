@@ -257,7 +257,16 @@ describe('a transaction through every coordinator API', () => {
       ],
     });
     // 'unknown' hashes to a partition loaded here: it is simply not found.
-    expect(described.transactionStates[1]).toMatchObject({ errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND, transactionalId: 'unknown' });
+    expect(described.transactionStates[1]).toEqual({
+      errorCode: ErrorCode.TRANSACTIONAL_ID_NOT_FOUND,
+      transactionalId: 'unknown',
+      transactionState: '',
+      transactionTimeoutMs: 0,
+      transactionStartTimeMs: 0n,
+      producerId: 0n,
+      producerEpoch: 0,
+      topics: [],
+    });
     const listed = await harness.call(ApiKey.ListTransactions, 1, { stateFilters: ['Ongoing'], producerIdFilters: [], durationFilter: -1n });
     expect(listed).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters: [], transactionStates: [{ transactionalId: 'tx', producerId, transactionState: 'Ongoing' }] });
 
