@@ -350,17 +350,25 @@ describe('producer state: snapshots and recovery', () => {
     log.append(produced(1n, 0, 4, 1)); // 9
   }
 
-  it('restores an aborted transaction the .txnindex lost in a power failure', () => {
+  it('restores the .txnindex entries a crash lost above the recovery point, replaying from a snapshot below it', () => {
     const fs = new MemoryFileSystem();
     const clock = new ManualClock();
     const fixture = openLog({}, fs, clock);
     fixture.log.append(produced(2n, 0, 0, 1, { txn: true })); // 0
     fixture.log.append(marker(2n, 0, false), asCoordinator); // 1
-    fixture.log.flush(); // the log is durable; the txnindex, written after it, is not synced by a segment flush
-    fs.crash();
+    fixture.log.roll(); // snapshot at 2, newer than the abort
+    fixture.log.append(produced(3n, 0, 0, 1, { txn: true })); // 2
+    fixture.log.append(marker(3n, 0, false), asCoordinator); // 3
+    fixture.log.flush();
+    const expected = fixture.log.collectAbortedTransactions(0n, 10n);
+    expect(expected.map((t) => t.lastOffset)).toEqual([1n, 3n]);
+    // The log survived; both segments' aborted-transaction indexes did not.
+    for (const base of [0n, 2n]) fs.unlink(`${DIR}/${offsetFileName(base, '.txnindex')}`);
     const log = PartitionLog.open({ fs, clock, dir: DIR, topic: 'topic', partition: 0, config: logConfig(), recoveryPoint: 0n });
-    expect(log.logEndOffset).toBe(2n);
-    expect(log.collectAbortedTransactions(0n, 10n)).toEqual([{ producerId: 2n, firstOffset: 0n, lastOffset: 1n, lastStableOffset: 2n }]);
+    expect(log.logEndOffset).toBe(4n);
+    expect(log.collectAbortedTransactions(0n, 10n)).toEqual(expected);
+    // The snapshot above the recovery point stays for later use.
+    expect(log.producerSnapshotOffsets()).toEqual([2n, 4n]);
   });
 
   it('skips a corrupt snapshot and rebuilds from an older one or the log', () => {

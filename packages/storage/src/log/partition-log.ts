@@ -963,7 +963,9 @@ export class PartitionLog {
     this.leaderEpochCache.truncateFromEnd(leo);
     this.leaderEpochCache.truncateFromStart(this._logStartOffset);
     this.producerState.removeStraySnapshots(this.segments.map((s) => s.baseOffset));
-    this.rebuildProducerState(leo, options.hadCleanShutdown ?? false);
+    // After a crash the indexes above the recovery point may have lost what the log kept; replaying from a
+    // snapshot at or below it restores the `.txnindex` of every recovered segment, as Kafka's recovery does.
+    this.rebuildProducerState(leo, options.hadCleanShutdown ?? false, options.hadCleanShutdown ? undefined : (options.recoveryPoint ?? 0n));
     this.producerState.onHighWatermarkUpdated(this._highWatermark);
     this.refreshFirstUnstableOffset();
   }
@@ -975,7 +977,7 @@ export class PartitionLog {
    * empty snapshots at the last two segments' bases and the end stand in, as in Kafka's upgrade path.
    * Replaying also restores `.txnindex` entries for aborts a power loss dropped from the index but not the log.
    */
-  private rebuildProducerState(lastOffset: bigint, reloadFromCleanShutdown: boolean): void {
+  private rebuildProducerState(lastOffset: bigint, reloadFromCleanShutdown: boolean, replayFrom?: bigint): void {
     const state = this.producerState;
     const last = this.segments[this.segments.length - 1];
     const previous = this.segments[this.segments.length - 2];
@@ -988,7 +990,7 @@ export class PartitionLog {
       return;
     }
     const isEmptyBeforeTruncation = state.isEmpty && state.mapEndOffset >= lastOffset;
-    state.truncateAndReload(this._logStartOffset, lastOffset, this.clock.nowMs());
+    state.truncateAndReload(this._logStartOffset, lastOffset, this.clock.nowMs(), replayFrom);
     if (lastOffset > state.mapEndOffset && !isEmptyBeforeTruncation) {
       for (let i = this.segmentIndexFor(state.mapEndOffset); i < this.segments.length; i++) {
         const segment = this.segments[i];

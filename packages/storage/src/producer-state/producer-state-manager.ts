@@ -276,9 +276,10 @@ export class ProducerStateManager {
 
   /**
    * Drops snapshots outside (logStartOffset, logEndOffset] and, unless the state already ends at logEndOffset,
-   * reloads it from the newest remaining snapshot. The caller then replays the log from `mapEndOffset`.
+   * reloads it from the newest remaining snapshot (at or below `loadAtOrBelow` when given, keeping the newer
+   * ones on disk). The caller then replays the log from `mapEndOffset`.
    */
-  truncateAndReload(logStartOffset: bigint, logEndOffset: bigint, nowMs: number): void {
+  truncateAndReload(logStartOffset: bigint, logEndOffset: bigint, nowMs: number, loadAtOrBelow?: bigint): void {
     for (const offset of [...this.snapshots]) {
       if (offset > logEndOffset || offset <= logStartOffset) this.deleteSnapshot(offset);
     }
@@ -286,7 +287,7 @@ export class ProducerStateManager {
       this.producers.clear();
       this.ongoingTxns = [];
       this.unreplicatedTxns = [];
-      this.loadFromSnapshot(logStartOffset, nowMs);
+      this.loadFromSnapshot(logStartOffset, nowMs, loadAtOrBelow);
     } else {
       this.onLogStartOffsetIncremented(logStartOffset);
     }
@@ -308,9 +309,9 @@ export class ProducerStateManager {
     this.lastSnapOffset = this.latestSnapshotOffset ?? logStartOffset;
   }
 
-  private loadFromSnapshot(logStartOffset: bigint, nowMs: number): void {
+  private loadFromSnapshot(logStartOffset: bigint, nowMs: number, atOrBelow?: bigint): void {
     for (;;) {
-      const latest = this.latestSnapshotOffset;
+      const latest = atOrBelow === undefined ? this.latestSnapshotOffset : this.snapshots.filter((o) => o <= atOrBelow).pop();
       if (latest === undefined) {
         this.lastSnapOffset = logStartOffset;
         this.lastMapOffset = logStartOffset;
