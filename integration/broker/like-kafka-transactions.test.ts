@@ -1,0 +1,251 @@
+/**
+ * Side by side with a real Kafka 3.9 (ZooKeeper mode): the partition side of transactions, answered by each broker
+ * to the same requests. WriteTxnMarkers per producer and partition, with fenced producer and coordinator epochs;
+ * the offsets the markers take (ListOffsets at both isolation levels); TxnOffsetCommit at every version before
+ * the coordinators exist, without the transaction (KIP-890 verification), in it, after it ended and when fenced;
+ * and the staged offsets becoming visible only once the transaction commits. Producer ids differ between the two
+ * brokers, so those requests are built per broker from each one's own InitProducerId answer.
+ */
+import { ApiKey, ApiMessages, ErrorCode, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { describeWithPeers } from '../helpers/peers';
+import { useTempDirs } from '../helpers/tmp';
+import { RawClient } from './raw-client';
+import { TributaryProcess } from './tributary-process';
+import { ZkKafka, startZkKafka } from './zk-kafka';
+
+// One broker: the internal topics get one replica and need one in sync (Kafka's defaults ask for three and two).
+const SETTINGS = {
+  'broker.id': '1',
+  'offsets.topic.num.partitions': '3',
+  'offsets.topic.replication.factor': '1',
+  'transaction.state.log.num.partitions': '3',
+  'transaction.state.log.replication.factor': '1',
+  'transaction.state.log.min.isr': '1',
+  'group.initial.rebalance.delay.ms': '0',
+};
+
+type Producer = { producerId: bigint; producerEpoch: number };
+
+describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition side answer like Kafka 3.9', () => {
+  const tempDir = useTempDirs('like-kafka-txn');
+  let kafka: ZkKafka;
+  let tributary: TributaryProcess;
+  const clients: RawClient[] = [];
+  let correlationId = 0;
+
+  beforeAll(async () => {
+    [kafka, tributary] = await Promise.all([
+      startZkKafka(SETTINGS),
+      TributaryProcess.start(tempDir(), Object.entries(SETTINGS).map(([key, value]) => `${key}=${value}`)),
+    ]);
+    clients.push(await RawClient.connect(kafka.host, kafka.port), await RawClient.connect(tributary.host, tributary.port));
+    await until('Kafka knows its controller', async () => ((await each(() => [ApiKey.Metadata, 12, metadataRequest()]))[0] as { controllerId: number }).controllerId !== -1);
+  }, 120_000);
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all([kafka?.stop(), tributary?.stop()]);
+  }, 60_000);
+
+  /** Sends each broker its own request (`build(0)` to Kafka, `build(1)` to Tributary); answers normalized, Kafka's first. */
+  async function each<K extends ApiKey>(build: (broker: number) => [K, number, ApiMessages[K]['request']]): Promise<[unknown, unknown]> {
+    const id = ++correlationId;
+    const answers = await Promise.all(
+      clients.map(async (client, broker) => {
+        const [apiKey, version, request] = build(broker);
+        const before = client.frames.length;
+        client.send(encodeRequestFrame(apiKey, version, id, 'like-kafka-txn', request));
+        await client.until(() => client.frames.length > before || client.closed, 'an answer');
+        if (client.closed) return 'closed';
+        const { correlationId: answered, response } = decodeResponseFrame(apiKey, version, client.frames[before]);
+        expect(answered).toBe(id);
+        return normalize(response);
+      }),
+    );
+    return [answers[0], answers[1]];
+  }
+
+  async function expectSame<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request'] | ((broker: number) => ApiMessages[K]['request'])): Promise<unknown> {
+    const [fromKafka, fromTributary] = await each((broker) => [apiKey, version, typeof request === 'function' ? request(broker) : request]);
+    expect({ version, answer: fromTributary }).toEqual({ version, answer: fromKafka });
+    return fromKafka;
+  }
+
+  async function createTopic(name: string, numPartitions: number): Promise<void> {
+    const answers = (await each(() => [ApiKey.CreateTopics, 7, { topics: [{ name: asTopicName(name), numPartitions, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false }])) as ApiMessages[ApiKey.CreateTopics]['response'][];
+    expect(answers.map((answer) => answer.topics[0].errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    await until(`Kafka leads ${name}`, async () => {
+      const [fromKafka] = (await each(() => [ApiKey.Metadata, 12, metadataRequest([name])])) as ApiMessages[ApiKey.Metadata]['response'][];
+      return fromKafka.topics[0].partitions.length === numPartitions && fromKafka.topics[0].partitions.every((p) => p.leaderId >= 0);
+    });
+  }
+
+  async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
+    for (let attempt = 0; attempt < 300; attempt++) {
+      if (await condition()) return;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting until ${what}`);
+  }
+
+  const marker = (producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean, topics: [string, number[]][]) => ({
+    producerId: producerId as ProducerId,
+    producerEpoch,
+    transactionResult: commit,
+    coordinatorEpoch,
+    topics: topics.map(([name, partitionIndexes]) => ({ name: asTopicName(name), partitionIndexes })),
+  });
+
+  const latestOffsets = (isolationLevel: number): ApiMessages[ApiKey.ListOffsets]['request'] => ({
+    replicaId: asBrokerId(-1),
+    isolationLevel,
+    topics: [{ name: asTopicName('orders'), partitions: [0, 1].map((partitionIndex) => ({ partitionIndex, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 })) }],
+  });
+
+  const txnCommit = (producer: Producer, offset: bigint, topics: [string, number[]][] = [['grp-in', [0]]]): ApiMessages[ApiKey.TxnOffsetCommit]['request'] => ({
+    transactionalId: 'like-tx' as TransactionalId,
+    groupId: asGroupId('like-txn-group'),
+    producerId: producer.producerId as ProducerId,
+    producerEpoch: producer.producerEpoch,
+    generationId: -1,
+    memberId: '',
+    groupInstanceId: null,
+    topics: topics.map(([name, partitions]) => ({
+      name: asTopicName(name),
+      partitions: partitions.map((partitionIndex) => ({ partitionIndex, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: 'm' })),
+    })),
+  });
+
+  const offsetFetch: ApiMessages[ApiKey.OffsetFetch]['request'] = {
+    groupId: asGroupId('like-txn-group'),
+    topics: [{ name: asTopicName('grp-in'), partitionIndexes: [0] }],
+    groups: [],
+    requireStable: true,
+  };
+
+  test('WriteTxnMarkers v0-v1: per producer and partition, epochs fenced, each marker one offset', async () => {
+    await createTopic('orders', 2);
+    for (const version of [0, 1]) {
+      await expectSame(ApiKey.WriteTxnMarkers, version, {
+        markers: [
+          marker(4000n, 0, 0, true, [['orders', [0, 1, 7]], ['nowhere', [0]]]),
+          marker(4001n, 0, 0, false, [['orders', [1]]]),
+        ],
+      });
+    }
+    await expectSame(ApiKey.WriteTxnMarkers, 1, { markers: [] });
+    // A newer producer epoch and coordinator epoch are taken; older ones are fenced.
+    await expectSame(ApiKey.WriteTxnMarkers, 1, { markers: [marker(4002n, 3, 5, false, [['orders', [0]]])] });
+    await expectSame(ApiKey.WriteTxnMarkers, 1, { markers: [marker(4002n, 2, 5, false, [['orders', [0]]])] });
+    await expectSame(ApiKey.WriteTxnMarkers, 1, { markers: [marker(4002n, 3, 4, true, [['orders', [0]]])] });
+    await expectSame(ApiKey.WriteTxnMarkers, 0, { markers: [marker(4002n, 4, 6, true, [['orders', [0]]])] });
+    for (const isolation of [0, 1]) await expectSame(ApiKey.ListOffsets, 7, latestOffsets(isolation));
+  }, 60_000);
+
+  test('TxnOffsetCommit v0-v4 before the coordinators exist, then without, in, after and fenced from a transaction', async () => {
+    await createTopic('grp-in', 1);
+    const nobody = { producerId: 999_999n, producerEpoch: 0 };
+    const mixed: [string, number[]][] = [['grp-in', [0, 5]], ['no-such-topic', [0]]];
+    // No __consumer_offsets yet: this broker coordinates nothing.
+    for (let version = 0; version <= 4; version++) await expectSame(ApiKey.TxnOffsetCommit, version, txnCommit(nobody, 1n, mixed));
+
+    // FindCoordinator creates __consumer_offsets on both; wait until the group's partition is loaded.
+    await expectSame(ApiKey.FindCoordinator, 4, { key: '', keyType: 0, coordinatorKeys: ['like-txn-group'] });
+    await until('the group coordinators are ready', async () => {
+      const answers = (await each(() => [ApiKey.DescribeGroups, 5, { groups: [asGroupId('like-txn-group')], includeAuthorizedOperations: false }])) as ApiMessages[ApiKey.DescribeGroups]['response'][];
+      return answers.every((answer) => answer.groups[0].errorCode === ErrorCode.NONE);
+    });
+    // No __transaction_state: no transaction coordinator to verify with.
+    for (let version = 0; version <= 4; version++) await expectSame(ApiKey.TxnOffsetCommit, version, txnCommit(nobody, 1n, mixed));
+
+    // FindCoordinator creates __transaction_state; InitProducerId answers once its partition is loaded.
+    await expectSame(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['like-tx'] });
+    // Each broker is asked until it answers (COORDINATOR_LOAD_IN_PROGRESS meanwhile), and then no more: every
+    // successful InitProducerId bumps the epoch.
+    const initProducers = async (): Promise<Producer[]> => {
+      const producers: Producer[] = [];
+      const pending = new Set([0, 1]);
+      await until('both transaction coordinators give a producer id', async () => {
+        const answers = (await each((broker) => [
+          pending.has(broker) ? ApiKey.InitProducerId : ApiKey.ApiVersions,
+          pending.has(broker) ? 4 : 3,
+          pending.has(broker)
+            ? { transactionalId: 'like-tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 }
+            : { clientSoftwareName: 'like-kafka-txn', clientSoftwareVersion: '1' },
+        ] as never)) as { errorCode: number; producerId?: bigint; producerEpoch?: number }[];
+        answers.forEach((answer, broker) => {
+          if (!pending.has(broker) || answer.errorCode !== ErrorCode.NONE) return;
+          producers[broker] = { producerId: answer.producerId!, producerEpoch: answer.producerEpoch! };
+          pending.delete(broker);
+        });
+        return pending.size === 0;
+      });
+      return producers;
+    };
+    const producers = await initProducers();
+    expect(producers[1].producerEpoch).toBe(producers[0].producerEpoch);
+
+    // An unknown transactional producer, then a known one whose transaction does not hold the group's partition.
+    for (const version of [3, 4]) await expectSame(ApiKey.TxnOffsetCommit, version, txnCommit(nobody, 2n));
+    for (let version = 0; version <= 4; version++) await expectSame(ApiKey.TxnOffsetCommit, version, (broker) => txnCommit(producers[broker], 3n));
+
+    // In the transaction: staged, unstable until the commit's markers, then the committed offset.
+    await expectSame(ApiKey.AddOffsetsToTxn, 3, (broker) => ({
+      transactionalId: 'like-tx' as TransactionalId,
+      producerId: producers[broker].producerId as ProducerId,
+      producerEpoch: producers[broker].producerEpoch,
+      groupId: asGroupId('like-txn-group'),
+    }));
+    await expectSame(ApiKey.TxnOffsetCommit, 3, (broker) => txnCommit(producers[broker], 42n, mixed));
+    await expectSame(ApiKey.OffsetFetch, 7, offsetFetch);
+    await expectSame(ApiKey.EndTxn, 3, (broker) => ({ transactionalId: 'like-tx' as TransactionalId, producerId: producers[broker].producerId as ProducerId, producerEpoch: producers[broker].producerEpoch, committed: true }));
+    await until('both made the offset committed', async () => {
+      const answers = (await each(() => [ApiKey.OffsetFetch, 7, offsetFetch])) as ApiMessages[ApiKey.OffsetFetch]['response'][];
+      return answers.every((answer) => answer.topics[0].partitions[0].errorCode === ErrorCode.NONE);
+    });
+    await expectSame(ApiKey.OffsetFetch, 7, offsetFetch);
+
+    // After the end: a late commit would open a transaction nobody closes; refused on both.
+    for (const version of [2, 4]) await expectSame(ApiKey.TxnOffsetCommit, version, (broker) => txnCommit(producers[broker], 77n));
+    // Fenced by a new InitProducerId: the old epoch is refused.
+    const fenced = producers;
+    const bumped = await initProducers();
+    expect(bumped.map((producer) => producer.producerEpoch)).toEqual(fenced.map((producer) => producer.producerEpoch + 1));
+    for (const version of [3, 4]) await expectSame(ApiKey.TxnOffsetCommit, version, (broker) => txnCommit(fenced[broker], 78n));
+    await expectSame(ApiKey.OffsetFetch, 7, offsetFetch);
+  }, 90_000);
+});
+
+function metadataRequest(names?: string[]): ApiMessages[ApiKey.Metadata]['request'] {
+  return {
+    topics: names === undefined ? null : names.map((name) => ({ topicId: ZERO_UUID, name: asTopicName(name) })),
+    allowAutoTopicCreation: false,
+    includeClusterAuthorizedOperations: false,
+    includeTopicAuthorizedOperations: false,
+  };
+}
+
+/** What legitimately differs between the brokers (ids, ports, hosts) replaced; unordered lists sorted. */
+function normalize(value: unknown, key = ''): unknown {
+  if (Buffer.isBuffer(value)) return `bytes:${value.toString('hex')}`;
+  if (Array.isArray(value)) {
+    const items = value.map((item) => normalize(item));
+    const by = (field: string) => (a: unknown, b: unknown) => String((a as Record<string, unknown>)[field]).localeCompare(String((b as Record<string, unknown>)[field]));
+    if (key === 'partitions') return [...items].sort((a, b) => Number((a as { partitionIndex: number }).partitionIndex) - Number((b as { partitionIndex: number }).partitionIndex));
+    if (key === 'topics') return [...items].sort(by('name'));
+    if (key === 'markers') return [...items].sort(by('producerId'));
+    return items;
+  }
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [field, inner] of Object.entries(value)) {
+      if (field === '_unknownTaggedFields') continue;
+      if (field === 'topicId') out[field] = 'ID';
+      else if (field === 'clusterId') out[field] = inner === null ? null : 'CLUSTER';
+      else if (field === 'port' || field === 'host' || field === 'nodeId') out[field] = 'NODE';
+      else out[field] = normalize(inner, field);
+    }
+    return out;
+  }
+  return value;
+}
