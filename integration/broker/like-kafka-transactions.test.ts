@@ -6,7 +6,7 @@
  * and the staged offsets becoming visible only once the transaction commits. Producer ids differ between the two
  * brokers, so those requests are built per broker from each one's own InitProducerId answer.
  */
-import { ApiKey, ApiMessages, ErrorCode, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
 import { RawClient } from './raw-client';
@@ -47,7 +47,7 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
     await Promise.all([kafka?.stop(), tributary?.stop()]);
   }, 60_000);
 
-  /** Sends each broker its own request (`build(0)` to Kafka, `build(1)` to Tributary); answers normalized, Kafka's first. */
+  /** Sends each broker its own request (`build(0)` to Kafka, `build(1)` to Tributary); the answers, Kafka's first. */
   async function each<K extends ApiKey>(build: (broker: number) => [K, number, ApiMessages[K]['request']]): Promise<[unknown, unknown]> {
     const id = ++correlationId;
     const answers = await Promise.all(
@@ -59,14 +59,14 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
         if (client.closed) return 'closed';
         const { correlationId: answered, response } = decodeResponseFrame(apiKey, version, client.frames[before]);
         expect(answered).toBe(id);
-        return normalize(response);
+        return response;
       }),
     );
     return [answers[0], answers[1]];
   }
 
   async function expectSame<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request'] | ((broker: number) => ApiMessages[K]['request'])): Promise<unknown> {
-    const [fromKafka, fromTributary] = await each((broker) => [apiKey, version, typeof request === 'function' ? request(broker) : request]);
+    const [fromKafka, fromTributary] = (await each((broker) => [apiKey, version, typeof request === 'function' ? request(broker) : request])).map((answer) => normalize(answer));
     expect({ version, answer: fromTributary }).toEqual({ version, answer: fromKafka });
     return fromKafka;
   }
@@ -123,6 +123,29 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
     requireStable: true,
   };
 
+  // Each broker is asked until it answers (COORDINATOR_LOAD_IN_PROGRESS meanwhile), and then no more: every
+  // successful InitProducerId bumps the epoch.
+const initProducers = async (transactionalId: string): Promise<Producer[]> => {
+    const producers: Producer[] = [];
+    const pending = new Set([0, 1]);
+    await until('both transaction coordinators give a producer id', async () => {
+      const answers = (await each((broker) => [
+        pending.has(broker) ? ApiKey.InitProducerId : ApiKey.ApiVersions,
+        pending.has(broker) ? 4 : 3,
+        pending.has(broker)
+          ? { transactionalId: transactionalId as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 }
+          : { clientSoftwareName: 'like-kafka-txn', clientSoftwareVersion: '1' },
+      ] as never)) as { errorCode: number; producerId?: bigint; producerEpoch?: number }[];
+      answers.forEach((answer, broker) => {
+        if (!pending.has(broker) || answer.errorCode !== ErrorCode.NONE) return;
+        producers[broker] = { producerId: answer.producerId!, producerEpoch: answer.producerEpoch! };
+        pending.delete(broker);
+      });
+      return pending.size === 0;
+    });
+    return producers;
+  };
+
   test('WriteTxnMarkers v0-v1: per producer and partition, epochs fenced, each marker one offset', async () => {
     await createTopic('orders', 2);
     for (const version of [0, 1]) {
@@ -160,29 +183,7 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
 
     // FindCoordinator creates __transaction_state; InitProducerId answers once its partition is loaded.
     await expectSame(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['like-tx'] });
-    // Each broker is asked until it answers (COORDINATOR_LOAD_IN_PROGRESS meanwhile), and then no more: every
-    // successful InitProducerId bumps the epoch.
-    const initProducers = async (): Promise<Producer[]> => {
-      const producers: Producer[] = [];
-      const pending = new Set([0, 1]);
-      await until('both transaction coordinators give a producer id', async () => {
-        const answers = (await each((broker) => [
-          pending.has(broker) ? ApiKey.InitProducerId : ApiKey.ApiVersions,
-          pending.has(broker) ? 4 : 3,
-          pending.has(broker)
-            ? { transactionalId: 'like-tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 }
-            : { clientSoftwareName: 'like-kafka-txn', clientSoftwareVersion: '1' },
-        ] as never)) as { errorCode: number; producerId?: bigint; producerEpoch?: number }[];
-        answers.forEach((answer, broker) => {
-          if (!pending.has(broker) || answer.errorCode !== ErrorCode.NONE) return;
-          producers[broker] = { producerId: answer.producerId!, producerEpoch: answer.producerEpoch! };
-          pending.delete(broker);
-        });
-        return pending.size === 0;
-      });
-      return producers;
-    };
-    const producers = await initProducers();
+    const producers = await initProducers('like-tx');
     expect(producers[1].producerEpoch).toBe(producers[0].producerEpoch);
 
     // An unknown transactional producer, then a known one whose transaction does not hold the group's partition.
@@ -209,12 +210,107 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
     for (const version of [2, 4]) await expectSame(ApiKey.TxnOffsetCommit, version, (broker) => txnCommit(producers[broker], 77n));
     // Fenced by a new InitProducerId: the old epoch is refused.
     const fenced = producers;
-    const bumped = await initProducers();
+    const bumped = await initProducers('like-tx');
     expect(bumped.map((producer) => producer.producerEpoch)).toEqual(fenced.map((producer) => producer.producerEpoch + 1));
     for (const version of [3, 4]) await expectSame(ApiKey.TxnOffsetCommit, version, (broker) => txnCommit(fenced[broker], 78n));
     await expectSame(ApiKey.OffsetFetch, 7, offsetFetch);
   }, 90_000);
+
+  test('read_committed Fetch and ListOffsets over a real transaction: the LSO, the aborted list, the marker offsets', async () => {
+    await createTopic('rc', 1);
+    const produce = (records: Buffer, transactionalId: string | null = null): [ApiKey.Produce, number, ApiMessages[ApiKey.Produce]['request']] => [
+      ApiKey.Produce,
+      9,
+      { transactionalId: transactionalId as TransactionalId | null, acks: -1, timeoutMs: 10_000, topicData: [{ name: asTopicName('rc'), partitionData: [{ index: 0, records }] }] },
+    ];
+    const produced = async (build: (broker: number) => [ApiKey.Produce, number, ApiMessages[ApiKey.Produce]['request']]) => {
+      const answers = (await each(build)) as ApiMessages[ApiKey.Produce]['response'][];
+      return answers.map((answer) => answer.responses[0].partitionResponses[0]);
+    };
+    expect((await produced(() => produce(plainBatch('plain-0')))).map((p) => [p.errorCode, p.baseOffset])).toEqual([[0, 0n], [0, 0n]]);
+
+    await expectSame(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['rc-tx'] });
+    const producers = await initProducers('rc-tx');
+    await expectSame(ApiKey.AddPartitionsToTxn, 3, (broker) => ({
+      transactions: [],
+      v3AndBelowTransactionalId: 'rc-tx' as TransactionalId,
+      v3AndBelowProducerId: producers[broker].producerId as ProducerId,
+      v3AndBelowProducerEpoch: producers[broker].producerEpoch,
+      v3AndBelowTopics: [{ name: asTopicName('rc'), partitions: [0] }],
+    }));
+    const txnBatch = (broker: number, sequence: number, value: string) =>
+      buildRecordBatch({
+        isTransactional: true,
+        producerId: producers[broker].producerId,
+        producerEpoch: producers[broker].producerEpoch,
+        baseSequence: sequence,
+        records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(value) }],
+      });
+    expect((await produced((broker) => produce(txnBatch(broker, 0, 'txn-1'), 'rc-tx'))).map((p) => [p.errorCode, p.baseOffset])).toEqual([[0, 1n], [0, 1n]]);
+    expect((await produced(() => produce(plainBatch('plain-2')))).map((p) => p.errorCode)).toEqual([0, 0]);
+    expect((await produced((broker) => produce(txnBatch(broker, 1, 'txn-3'), 'rc-tx'))).map((p) => p.errorCode)).toEqual([0, 0]);
+
+    const fetchRequest = (isolationLevel: number, fetchOffset = 0n): ApiMessages[ApiKey.Fetch]['request'] => ({
+      clusterId: null,
+      replicaId: asBrokerId(-1),
+      replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
+      maxWaitMs: 0,
+      minBytes: 1,
+      maxBytes: 52428800,
+      isolationLevel,
+      sessionId: 0,
+      sessionEpoch: -1,
+      topics: [{ topic: asTopicName('rc'), topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1048576, replicaDirectoryId: ZERO_UUID }] }],
+      forgottenTopicsData: [],
+      rackId: '',
+    });
+    /** A Fetch answer with its batches as offsets and kinds, and producer ids as which broker's producer they are. */
+    const fetched = async (isolationLevel: number, fetchOffset = 0n) => {
+      const answers = (await each(() => [ApiKey.Fetch, 12, fetchRequest(isolationLevel, fetchOffset)])) as ApiMessages[ApiKey.Fetch]['response'][];
+      return answers.map((answer, broker) => {
+        const partition = answer.responses[0].partitions[0];
+        const batches = [...iterateRecordSet(partition.records ?? Buffer.alloc(0))].map((entry) => {
+          const header = new RecordBatch(entry.bytes).validate();
+          const who = header.producerId === producers[broker].producerId ? 'txn-producer' : String(header.producerId);
+          return `${header.baseOffset}:${header.isControl ? 'control' : header.isTransactional ? 'txn' : 'plain'}:${who}`;
+        });
+        return {
+          errorCode: partition.errorCode,
+          highWatermark: partition.highWatermark,
+          lastStableOffset: partition.lastStableOffset,
+          abortedTransactions: partition.abortedTransactions?.map((txn) => ({ producer: txn.producerId === producers[broker].producerId ? 'txn-producer' : String(txn.producerId), firstOffset: txn.firstOffset })) ?? null,
+          batches,
+        };
+      });
+    };
+    const expectSameFetch = async (isolationLevel: number, fetchOffset = 0n) => {
+      const [fromKafka, fromTributary] = await fetched(isolationLevel, fetchOffset);
+      expect({ isolationLevel, fetchOffset, answer: fromTributary }).toEqual({ isolationLevel, fetchOffset, answer: fromKafka });
+      return fromKafka;
+    };
+
+    // Open: read_committed stops at the transaction's first offset; read_uncommitted reads everything.
+    expect((await expectSameFetch(1)).lastStableOffset).toBe(1n);
+    await expectSameFetch(0);
+    for (const isolation of [0, 1]) {
+      await expectSame(ApiKey.ListOffsets, 7, { replicaId: asBrokerId(-1), isolationLevel: isolation, topics: [{ name: asTopicName('rc'), partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1n, maxNumOffsets: 1 }] }] });
+    }
+
+    // Aborted: the marker takes an offset, the LSO moves past it, and read_committed is told what to drop.
+    await expectSame(ApiKey.EndTxn, 3, (broker) => ({ transactionalId: 'rc-tx' as TransactionalId, producerId: producers[broker].producerId as ProducerId, producerEpoch: producers[broker].producerEpoch, committed: false }));
+    await until('both wrote the ABORT marker', async () => (await fetched(1)).every((answer) => answer.lastStableOffset === 5n));
+    const aborted = await expectSameFetch(1);
+    expect(aborted.abortedTransactions).toEqual([{ producer: 'txn-producer', firstOffset: 1n }]);
+    await expectSameFetch(0);
+    await expectSameFetch(1, 2n);
+    await expectSameFetch(1, 4n);
+    await expectSameFetch(1, 5n);
+  }, 60_000);
 });
+
+function plainBatch(value: string): Buffer {
+  return buildRecordBatch({ records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(value) }] });
+}
 
 function metadataRequest(names?: string[]): ApiMessages[ApiKey.Metadata]['request'] {
   return {
