@@ -478,6 +478,29 @@ describe('producer state: expiry', () => {
     manager.close();
   });
 
+  it('survives a log manager restart, clean or not, with retries still answered as duplicates', () => {
+    const fs = new MemoryFileSystem();
+    const clock = new ManualClock();
+    const open = () => LogManager.open({ fs, clock, logDirs: ['/data'] });
+    let manager = open();
+    const log = manager.getOrCreateLog('t', 0);
+    log.append(produced(1n, 0, 0, 2, { timestamp: clock.nowMs() }));
+    log.append(produced(2n, 0, 0, 1, { txn: true, timestamp: clock.nowMs() }));
+    const before = log.activeProducers();
+    for (const markClean of [true, false]) {
+      manager.close({ markClean });
+      manager = open();
+      const reopened = manager.getLog('t', 0)!;
+      expect(reopened.activeProducers()).toEqual(before);
+      expect(reopened.lastStableOffset).toBe(2n);
+      expect(reopened.append(produced(1n, 0, 0, 2, { timestamp: clock.nowMs() }))).toMatchObject({ duplicate: true, firstOffset: 0n });
+    }
+    // And after a crash (no close at all), from the snapshot the last close left plus a replay.
+    manager.getLog('t', 0)!.append(produced(1n, 0, 2, 1, { timestamp: clock.nowMs() })); // offset 3
+    const crashed = open().getLog('t', 0)!;
+    expect(crashed.append(produced(1n, 0, 2, 1, { timestamp: clock.nowMs() }))).toMatchObject({ duplicate: true, firstOffset: 3n });
+  });
+
   it('drops expired producers when loading a snapshot', () => {
     const fs = new MemoryFileSystem();
     const clock = new ManualClock();
