@@ -361,6 +361,19 @@ describe('TxnOffsetCommit verifies the transaction first (KIP-890)', () => {
     expect(await commit(3, old, 1n)).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
   });
 
+  test('transaction.partition.verification.enable is a dynamic broker config, read at each request', async () => {
+    harness = await openHarness(SETTINGS);
+    await ready();
+    const producer = await initProducer();
+    expect(await commit(3, producer, 5n)).toBe(ErrorCode.INVALID_TXN_STATE);
+    const altered = await harness.call(ApiKey.IncrementalAlterConfigs, 1, {
+      resources: [{ resourceType: 4, resourceName: '', configs: [{ name: 'transaction.partition.verification.enable', configOperation: 0, value: 'false' }] }],
+      validateOnly: false,
+    });
+    expect(altered.responses[0]!.errorCode).toBe(ErrorCode.NONE);
+    expect(await commit(3, producer, 5n)).toBe(ErrorCode.NONE);
+  });
+
   test('with no __transaction_state there is no coordinator to ask: COORDINATOR_NOT_AVAILABLE; with verification off it is taken', async () => {
     harness = await openHarness(SETTINGS);
     await createTopic(harness, 'in', 1);

@@ -27,6 +27,7 @@ export const DYNAMIC_BROKER_KEYS: ReadonlySet<string> = new Set([
   'advertised.listeners',
   'listeners',
   'ssl.keystore.password',
+  'transaction.partition.verification.enable',
 ]);
 
 /** The error for a dynamic broker config change, or undefined when every key and value is acceptable. */
