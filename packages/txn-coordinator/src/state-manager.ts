@@ -73,6 +73,12 @@ export class TransactionStateManager {
     return this.partitions.get(partition)?.loading === false;
   }
 
+  /** Whether the partition is loaded, or being loaded, at `coordinatorEpoch` or a later one. */
+  hasPartitionAtEpoch(partition: number, coordinatorEpoch: number): boolean {
+    const owned = this.partitions.get(partition);
+    return owned !== undefined && owned.coordinatorEpoch >= coordinatorEpoch;
+  }
+
   get anyLoading(): boolean {
     for (const owned of this.partitions.values()) if (owned.loading) return true;
     return false;

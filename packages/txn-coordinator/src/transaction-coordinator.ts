@@ -118,7 +118,9 @@ export class TransactionCoordinator {
    * found in PrepareCommit/PrepareAbort by writing its markers (Kafka's onElection).
    */
   async loadPartition(partition: number, coordinatorEpoch: number): Promise<void> {
-    this.markerChannel.removeMarkersForTxnTopicPartition(partition);
+    // Asked again at the same epoch (the topic's creation announced after a lookup started the load): the marker
+    // phases under way belong to this very ownership and go on.
+    if (!this.stateManager.hasPartitionAtEpoch(partition, coordinatorEpoch)) this.markerChannel.removeMarkersForTxnTopicPartition(partition);
     const pending = await this.stateManager.loadPartition(partition, coordinatorEpoch);
     for (const completion of pending) {
       this.logger.info(

@@ -301,6 +301,22 @@ describe('timeouts, expiry and recovery', () => {
     expect(await h.coordinator.handleEndTransaction('other', other.producerId, 0, false)).toBe(ErrorCode.NONE);
     expect(await h.coordinator.initProducerId(TXN_ID, TIMEOUT_MS)).toEqual({ errorCode: ErrorCode.NONE, producerId, producerEpoch: 1 });
   });
+
+  it('a second load of a partition at the same epoch keeps its transactions and their marker phases', async () => {
+    const h = new Harness();
+    await h.loadAll();
+    const { producerId } = await begin(h);
+    await h.coordinator.addPartitionsToTransaction(TXN_ID, producerId, 0, [TP0]);
+    h.sink.errorFor = () => ErrorCode.NOT_LEADER_OR_FOLLOWER;
+    expect(await h.coordinator.handleEndTransaction(TXN_ID, producerId, 0, true)).toBe(ErrorCode.NONE);
+    await flush();
+    await h.coordinator.loadPartition(h.coordinator.partitionFor(TXN_ID), 0);
+    expect(h.coordinator.markerChannel.pendingTransactionalIds).toEqual([TXN_ID]);
+    h.sink.errorFor = () => ErrorCode.NONE;
+    h.scheduler.advance(100);
+    await flush();
+    expect(h.coordinator.describeTransaction(TXN_ID).transactionState).toBe('CompleteCommit');
+  });
 });
 
 describe('DescribeTransactions and ListTransactions', () => {
