@@ -71,7 +71,7 @@ export class TransactionMarkerChannel {
     previous?.retry?.cancel();
     const entry: PendingMarkers = { transactionalId: metadata.transactionalId, coordinatorEpoch, committed, metadata, transit, retry: undefined };
     this.pending.set(entry.transactionalId, entry);
-    void this.sendRound(entry);
+    this.guarded(entry, this.sendRound(entry));
   }
 
   /** Transactional ids whose markers are still being written (for tests and shutdown). */
@@ -148,7 +148,7 @@ export class TransactionMarkerChannel {
           retry = true;
         }
       }
-      if (retry || metadata.topicPartitions.size > 0) return this.scheduleRetry(entry, () => void this.sendRound(entry));
+      if (retry || metadata.topicPartitions.size > 0) return this.scheduleRetry(entry, () => this.guarded(entry, this.sendRound(entry)));
     }
     await this.writeCompletion(entry);
   }
@@ -162,11 +162,23 @@ export class TransactionMarkerChannel {
       entry.transit,
       (code) => code === ErrorCode.COORDINATOR_NOT_AVAILABLE,
     );
-    if (errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) return this.scheduleRetry(entry, () => void this.writeCompletion(entry));
+    if (errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) return this.scheduleRetry(entry, () => this.guarded(entry, this.writeCompletion(entry)));
     if (errorCode !== ErrorCode.NONE && errorCode !== ErrorCode.NOT_COORDINATOR) {
       this.options.logger.error({ transactionalId: entry.transactionalId, errorCode }, 'cannot write the completion of a transaction');
     }
     this.drop(entry);
+  }
+
+  /**
+   * A failure here is a broken invariant (Kafka throws IllegalStateException on its marker thread); it is logged
+   * and the phase stops, leaving the transaction prepared for the next load of its partition to finish, rather
+   * than taking the broker down with an unhandled rejection.
+   */
+  private guarded(entry: PendingMarkers, step: Promise<void>): void {
+    step.catch((error: unknown) => {
+      this.options.logger.error({ err: error, transactionalId: entry.transactionalId }, 'the marker phase of a transaction failed');
+      this.drop(entry);
+    });
   }
 
   private scheduleRetry(entry: PendingMarkers, task: () => void): void {

@@ -451,9 +451,15 @@ export class TransactionCoordinator {
       if (!('coordinatorEpoch' in lookup) || lookup.metadata === undefined) continue;
       const metadata = lookup.metadata;
       if (metadata.producerId !== timedOut.producerId || metadata.pendingTransitionInProgress) continue;
-      const transit = metadata.prepareFenceProducerEpoch();
-      this.logger.info({ transactionalId: timedOut.transactionalId, producerId: transit.producerId }, 'aborting a transaction that timed out');
-      aborts.push(this.endTransaction(metadata.transactionalId, transit.producerId, transit.producerEpoch, false, false));
+      try {
+        const transit = metadata.prepareFenceProducerEpoch();
+        this.logger.info({ transactionalId: timedOut.transactionalId, producerId: transit.producerId }, 'aborting a transaction that timed out');
+        aborts.push(this.endTransaction(metadata.transactionalId, transit.producerId, transit.producerEpoch, false, false));
+      } catch (error) {
+        // A state no correct coordinator reaches (Kafka throws too); it must not stop the other ids' aborts.
+        metadata.pendingState = undefined;
+        this.logger.error({ err: error, transactionalId: timedOut.transactionalId }, 'cannot abort a transaction that timed out');
+      }
     }
     return Promise.all(aborts);
   }
@@ -461,7 +467,7 @@ export class TransactionCoordinator {
   private scheduleAbort(): void {
     this.abortTimer = this.scheduler.schedule(this.config.abortTimedOutTransactionsIntervalMs, () => {
       if (!this.active) return;
-      void this.abortTimedOutTransactions();
+      this.abortTimedOutTransactions().catch((error: unknown) => this.logger.error({ err: error }, 'cannot abort timed-out transactions'));
       this.scheduleAbort();
     });
   }

@@ -223,6 +223,25 @@ describe('AddPartitionsToTxn and EndTxn', () => {
     expect(h.coordinator.markerChannel.pendingTransactionalIds).toEqual([]);
   });
 
+  it('retries the markers when the marker writer itself fails, and completes once it works', async () => {
+    const h = new Harness();
+    await h.loadAll();
+    const { producerId } = await begin(h);
+    await h.coordinator.addPartitionsToTransaction(TXN_ID, producerId, 0, [TP0]);
+    const write = h.sink.writeMarkers.bind(h.sink);
+    let failures = 1;
+    h.sink.writeMarkers = async (request) => {
+      if (failures-- > 0) throw new Error('writer broke');
+      return write(request);
+    };
+    expect(await h.coordinator.handleEndTransaction(TXN_ID, producerId, 0, false)).toBe(ErrorCode.NONE);
+    await flush();
+    expect(h.coordinator.describeTransaction(TXN_ID).transactionState).toBe('PrepareAbort');
+    h.scheduler.advance(100);
+    await flush();
+    expect(h.coordinator.describeTransaction(TXN_ID).transactionState).toBe('CompleteAbort');
+  });
+
   it('verify-only AddPartitionsToTxn (v4+) reports which partitions are in the ongoing transaction', async () => {
     const h = new Harness();
     await h.loadAll();
