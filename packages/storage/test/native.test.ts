@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -27,6 +28,23 @@ function reference(bytes: Uint8Array, previous = 0): number {
 }
 
 const seed = seedFromEnv();
+
+/**
+ * CRCs of seeded bytes over lengths around the fold's block (256 bytes) and threshold (1 KiB) and far beyond,
+ * from several alignments. Plain JavaScript, so a child process can run the same function from its source.
+ */
+function foldCases(addon: { crc32c(bytes: Uint8Array, previous: number, start: number, end: number): number }, seed: number): number[] {
+  const data = Buffer.alloc(70000);
+  for (let i = 0, x = seed; i < data.length; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    data[i] = x >>> 24;
+  }
+  const crcs: number[] = [];
+  for (let n = 0; n < data.length - 8; n = n < 2100 ? n + 1 : n * 2 + 13) {
+    for (let start = 0; start < 8; start += 3) crcs.push(addon.crc32c(data, n & 0xffff, start, start + n));
+  }
+  return crcs;
+}
 const native = nativeAddon?.crc32c;
 const addonBuilt = fs.existsSync(path.join(__dirname, '..', 'build', 'Release', 'tributary_storage.node'));
 /** Whether this process should be using the addon: built, and not turned off. */
@@ -65,6 +83,20 @@ describe(`CRC-32C for batches (TRIBUTARY_SEED=${seed})`, () => {
       const cut = random.int(length + 1);
       expect(crc(bytes.subarray(cut), crc(bytes.subarray(0, cut)))).toBe(expected);
     }
+  });
+
+  (native ? it : it.skip)('folds long inputs where the CPU can, with the same answers as the crc32 streams alone', () => {
+    const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8');
+    const canFold = ['sse4_2', 'avx512f', 'vpclmulqdq'].every((flag) => new RegExp(`\\b${flag}\\b`).test(cpu));
+    expect(nativeAddon!.folding).toBe(canFold && process.env.TRIBUTARY_NO_FOLD === undefined);
+    // The same CRCs from a process whose addon uses only the three crc32 streams (or the table, without SSE4.2).
+    const script = `const addon = require(${JSON.stringify(NATIVE_ADDON_PATH)});
+      console.log(JSON.stringify({ folding: addon.folding, crcs: (${foldCases.toString()})(addon, ${seed}) }));`;
+    const streams = JSON.parse(execFileSync(process.execPath, ['-e', script], { env: { ...process.env, TRIBUTARY_NO_FOLD: '1' } }).toString());
+    expect(streams.folding).toBe(false);
+    const here = foldCases(nativeAddon!, seed);
+    expect(here.length).toBeGreaterThan(6000);
+    expect(here).toEqual(streams.crcs);
   });
 
   (native ? it : it.skip)('the addon takes a byte range and refuses one outside the buffer', () => {
