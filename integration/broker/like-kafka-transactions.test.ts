@@ -250,38 +250,9 @@ const initProducers = async (transactionalId: string): Promise<Producer[]> => {
     expect((await produced(() => produce(plainBatch('plain-2')))).map((p) => p.errorCode)).toEqual([0, 0]);
     expect((await produced((broker) => produce(txnBatch(broker, 1, 'txn-3'), 'rc-tx'))).map((p) => p.errorCode)).toEqual([0, 0]);
 
-    const fetchRequest = (isolationLevel: number, fetchOffset = 0n): ApiMessages[ApiKey.Fetch]['request'] => ({
-      clusterId: null,
-      replicaId: asBrokerId(-1),
-      replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
-      maxWaitMs: 0,
-      minBytes: 1,
-      maxBytes: 52428800,
-      isolationLevel,
-      sessionId: 0,
-      sessionEpoch: -1,
-      topics: [{ topic: asTopicName('rc'), topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1048576, replicaDirectoryId: ZERO_UUID }] }],
-      forgottenTopicsData: [],
-      rackId: '',
-    });
-    /** A Fetch answer with its batches as offsets and kinds, and producer ids as which broker's producer they are. */
     const fetched = async (isolationLevel: number, fetchOffset = 0n) => {
-      const answers = (await each(() => [ApiKey.Fetch, 12, fetchRequest(isolationLevel, fetchOffset)])) as ApiMessages[ApiKey.Fetch]['response'][];
-      return answers.map((answer, broker) => {
-        const partition = answer.responses[0].partitions[0];
-        const batches = [...iterateRecordSet(partition.records ?? Buffer.alloc(0))].map((entry) => {
-          const header = new RecordBatch(entry.bytes).validate();
-          const who = header.producerId === producers[broker].producerId ? 'txn-producer' : String(header.producerId);
-          return `${header.baseOffset}:${header.isControl ? 'control' : header.isTransactional ? 'txn' : 'plain'}:${who}`;
-        });
-        return {
-          errorCode: partition.errorCode,
-          highWatermark: partition.highWatermark,
-          lastStableOffset: partition.lastStableOffset,
-          abortedTransactions: partition.abortedTransactions?.map((txn) => ({ producer: txn.producerId === producers[broker].producerId ? 'txn-producer' : String(txn.producerId), firstOffset: txn.firstOffset })) ?? null,
-          batches,
-        };
-      });
+      const answers = (await each(() => [ApiKey.Fetch, 12, fetchRequest('rc', isolationLevel, fetchOffset)])) as ApiMessages[ApiKey.Fetch]['response'][];
+      return answers.map((answer, broker) => summarizeFetch(answer, producers[broker]));
     };
     const expectSameFetch = async (isolationLevel: number, fetchOffset = 0n) => {
       const [fromKafka, fromTributary] = await fetched(isolationLevel, fetchOffset);
@@ -306,7 +277,94 @@ const initProducers = async (transactionalId: string): Promise<Producer[]> => {
     await expectSameFetch(1, 4n);
     await expectSameFetch(1, 5n);
   }, 60_000);
+  test('read_committed: an aborted transaction whose marker is segments after its first records is listed', async () => {
+    const answers = (await each(() => [
+      ApiKey.CreateTopics,
+      7,
+      { topics: [{ name: asTopicName('rc-seg'), numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'segment.bytes', value: '1024' }] }], timeoutMs: 10_000, validateOnly: false },
+    ])) as ApiMessages[ApiKey.CreateTopics]['response'][];
+    expect(answers.map((answer) => answer.topics[0].errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    await until('Kafka leads rc-seg', async () => {
+      const [fromKafka] = (await each(() => [ApiKey.Metadata, 12, metadataRequest(['rc-seg'])])) as ApiMessages[ApiKey.Metadata]['response'][];
+      return fromKafka.topics[0].partitions.length === 1 && fromKafka.topics[0].partitions[0].leaderId >= 0;
+    });
+    await expectSame(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['seg-tx'] });
+    const producers = await initProducers('seg-tx');
+    const produce = async (build: (broker: number) => Buffer, transactionalId: string | null = null) => {
+      const answers = (await each((broker) => [
+        ApiKey.Produce,
+        9,
+        { transactionalId: transactionalId as TransactionalId | null, acks: -1, timeoutMs: 10_000, topicData: [{ name: asTopicName('rc-seg'), partitionData: [{ index: 0, records: build(broker) }] }] },
+      ])) as ApiMessages[ApiKey.Produce]['response'][];
+      expect(answers.map((answer) => answer.responses[0].partitionResponses[0].errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
+    };
+    await expectSame(ApiKey.AddPartitionsToTxn, 3, (broker) => ({
+      transactions: [],
+      v3AndBelowTransactionalId: 'seg-tx' as TransactionalId,
+      v3AndBelowProducerId: producers[broker].producerId as ProducerId,
+      v3AndBelowProducerEpoch: producers[broker].producerEpoch,
+      v3AndBelowTopics: [{ name: asTopicName('rc-seg'), partitions: [0] }],
+    }));
+    await produce(
+      (broker) =>
+        buildRecordBatch({
+          isTransactional: true,
+          producerId: producers[broker].producerId,
+          producerEpoch: producers[broker].producerEpoch,
+          baseSequence: 0,
+          records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.alloc(100, 1) }],
+        }),
+      'seg-tx',
+    );
+    // Thirty plain batches of about 170 bytes each: several 1 KiB segments roll before the marker.
+    for (let i = 0; i < 30; i++) await produce(() => buildRecordBatch({ records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.alloc(100, 2) }] }));
+    await expectSame(ApiKey.EndTxn, 3, (broker) => ({ transactionalId: 'seg-tx' as TransactionalId, producerId: producers[broker].producerId as ProducerId, producerEpoch: producers[broker].producerEpoch, committed: false }));
+    const fetched = async (partitionMaxBytes: number) => {
+      const answers = (await each(() => [ApiKey.Fetch, 12, fetchRequest('rc-seg', 1, 0n, partitionMaxBytes)])) as ApiMessages[ApiKey.Fetch]['response'][];
+      return answers.map((answer, broker) => summarizeFetch(answer, producers[broker]));
+    };
+    await until('both wrote the ABORT marker', async () => (await fetched(100)).every((answer) => answer.lastStableOffset === 32n));
+    // A read small enough to return only the transaction's first batch, far below the marker's segment.
+    const [fromKafka, fromTributary] = await fetched(100);
+    expect(fromKafka.batches).toEqual(['0:txn:txn-producer']);
+    expect(fromKafka.abortedTransactions).toEqual([{ producer: 'txn-producer', firstOffset: 0n }]);
+    expect(fromTributary).toEqual(fromKafka);
+  }, 60_000);
 });
+
+function fetchRequest(topic: string, isolationLevel: number, fetchOffset = 0n, partitionMaxBytes = 1048576): ApiMessages[ApiKey.Fetch]['request'] {
+  return {
+    clusterId: null,
+    replicaId: asBrokerId(-1),
+    replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 52428800,
+    isolationLevel,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [{ topic: asTopicName(topic), topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: ZERO_UUID }] }],
+    forgottenTopicsData: [],
+    rackId: '',
+  };
+}
+
+/** A Fetch answer with its batches as offsets and kinds, and producer ids as whether they are `producer`'s. */
+function summarizeFetch(answer: ApiMessages[ApiKey.Fetch]['response'], producer: Producer) {
+  const partition = answer.responses[0].partitions[0];
+  const who = (producerId: bigint) => (producerId === producer.producerId ? 'txn-producer' : String(producerId));
+  const batches = [...iterateRecordSet(partition.records ?? Buffer.alloc(0))].map((entry) => {
+    const header = new RecordBatch(entry.bytes).validate();
+    return `${header.baseOffset}:${header.isControl ? 'control' : header.isTransactional ? 'txn' : 'plain'}:${who(header.producerId)}`;
+  });
+  return {
+    errorCode: partition.errorCode,
+    highWatermark: partition.highWatermark,
+    lastStableOffset: partition.lastStableOffset,
+    abortedTransactions: partition.abortedTransactions?.map((txn) => ({ producer: who(txn.producerId), firstOffset: txn.firstOffset })) ?? null,
+    batches,
+  };
+}
 
 function plainBatch(value: string): Buffer {
   return buildRecordBatch({ records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(value) }] });
