@@ -168,6 +168,7 @@ export class GroupCoordinator {
       for (const [key, commit] of replayed.offsets.get(group.groupId) ?? []) group.offsets.set(key, commit);
       for (const [producerId, commits] of replayed.pendingTransactionalOffsets.get(group.groupId) ?? []) {
         for (const commit of commits.values()) group.stageTransactionalOffsetCommit(producerId, commit);
+        this.offsets.trackTransactionalProducer(producerId, group.groupId);
       }
       this.groups.set(group.groupId, group);
     }

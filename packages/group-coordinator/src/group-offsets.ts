@@ -66,7 +66,21 @@ interface PendingCommit {
  * event loop only, no await between a check and the change it guards.
  */
 export class GroupOffsets {
+  /**
+   * Producer id → ids of the groups it staged transactional offsets in (Kafka's openGroupsForProducer), so that a
+   * marker visits those groups only, not every group of the coordinator. Entries of groups that left memory are
+   * dropped when the producer's next marker looks for them.
+   */
+  private readonly groupsByProducer = new Map<bigint, Set<string>>();
+
   constructor(private readonly context: OffsetContext) {}
+
+  /** Records that `producerId` has offsets staged in `groupId` (a TxnOffsetCommit, or one replayed on load). */
+  trackTransactionalProducer(producerId: bigint, groupId: string): void {
+    let groupIds = this.groupsByProducer.get(producerId);
+    if (groupIds === undefined) this.groupsByProducer.set(producerId, (groupIds = new Set()));
+    groupIds.add(groupId);
+  }
 
   /**
    * Validates the committer (simple commits with generation -1 only into an Empty or unknown group; members by
@@ -219,6 +233,7 @@ export class GroupOffsets {
     const producerId: bigint = request.producerId;
     const staged = valid.map((c) => ({ topic: c.topic, partition: c.partition, logOffset: undefined as bigint | undefined, value: c.value }));
     for (const record of staged) group.stageTransactionalOffsetCommit(producerId, record);
+    this.trackTransactionalProducer(producerId, group.groupId);
     const records = valid.map((c) => ({ key: offsetCommitKey(group.groupId, c.topic, c.partition), value: offsetCommitValue(c.value) }));
     const target = group;
     return this.context.writer.append(target.partition, records, { producerId, producerEpoch: request.producerEpoch }).then(
@@ -245,10 +260,20 @@ export class GroupOffsets {
    * handleTxnCompletion): every group there with offsets staged by that producer commits or drops them.
    */
   completeTransaction(producerId: bigint, partition: number, isCommit: boolean): void {
-    for (const group of this.context.groups().values()) {
-      if (group.partition !== partition || group.is(GroupState.Dead)) continue;
+    const groupIds = this.groupsByProducer.get(producerId);
+    if (groupIds === undefined) return;
+    for (const groupId of [...groupIds]) {
+      const group = this.context.groups().get(groupId);
+      if (group === undefined || group.is(GroupState.Dead)) {
+        groupIds.delete(groupId);
+        continue;
+      }
+      // The producer's groups in other partitions wait for their own marker.
+      if (group.partition !== partition) continue;
       group.completeTransactionalOffsetCommits(producerId, isCommit);
+      groupIds.delete(groupId);
     }
+    if (groupIds.size === 0) this.groupsByProducer.delete(producerId);
   }
 
   private storeOffsets(group: ClassicGroup, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {

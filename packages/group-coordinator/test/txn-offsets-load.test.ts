@@ -5,7 +5,7 @@
  * marker by the end of the log leaves it pending (UNSTABLE_OFFSET_COMMIT under require_stable); a tombstone inside
  * a transaction withdraws only the staged commit; group records count at once even in a transactional batch.
  */
-import { ControlRecordType, ErrorCode, buildControlBatch, buildRecordBatch } from '@tributary/protocol';
+import { ControlRecordType, ErrorCode, asGroupId, asProducerId, asTopicName, asTransactionalId, buildControlBatch, buildRecordBatch } from '@tributary/protocol';
 import { groupMetadataKey, groupMetadataValue, offsetCommitKey, offsetCommitValue } from '../src';
 import { GROUP, Harness } from './harness';
 
@@ -96,5 +96,46 @@ describe('loading transactional offset commits from __consumer_offsets', () => {
     const { offsets } = await reloaded([0]);
     expect(offsets).toEqual([8n]);
     expect(h.coordinator.group(GROUP)).toMatchObject({ generationId: 4, protocolType: 'consumer' });
+  });
+});
+
+describe('a marker completes the producer\'s groups of its own partition only', () => {
+  it('groups in two partitions, one producer: each marker commits the group of its partition, live and after a reload', async () => {
+    const h = new Harness();
+    await h.loadAll();
+    // Two groups that live in different __consumer_offsets partitions.
+    const names = Array.from({ length: 20 }, (_, i) => `group-${i}`);
+    const first = names[0]!;
+    const second = names.find((name) => h.coordinator.partitionFor(name) !== h.coordinator.partitionFor(first))!;
+    const stage = async (groupId: string, offset: bigint) => {
+      const answer = await h.coordinator.commitTransactionalOffsets(
+        {
+          transactionalId: asTransactionalId('tx'),
+          groupId: asGroupId(groupId),
+          producerId: asProducerId(9n),
+          producerEpoch: 0,
+          generationId: -1,
+          memberId: '',
+          groupInstanceId: null,
+          topics: [{ name: asTopicName('t'), partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: '' }] }],
+        },
+        { apiVersion: 3 },
+      );
+      expect(answer.topics[0]!.partitions[0]!.errorCode).toBe(ErrorCode.NONE);
+    };
+    const committed = (groupId: string) => h.fetch([{ topic: 't', partitions: [0] }], groupId).topics[0]!.partitions[0]!.committedOffset;
+
+    await stage(first, 11n);
+    await stage(second, 22n);
+    h.coordinator.completeTransaction(9n, h.coordinator.partitionFor(first), true);
+    expect([committed(first), committed(second)]).toEqual([11n, -1n]);
+
+    // The second group's partition is reloaded from the log before its marker comes: still pending, then committed.
+    const secondPartition = h.coordinator.partitionFor(second);
+    h.coordinator.unloadPartition(secondPartition);
+    await h.coordinator.loadPartition(secondPartition, 1);
+    expect(committed(second)).toBe(-1n);
+    h.coordinator.completeTransaction(9n, secondPartition, true);
+    expect([committed(first), committed(second)]).toEqual([11n, 22n]);
   });
 });
