@@ -130,3 +130,9 @@ test('DescribeProducers answers Kafka errors for unknown topics and partitions a
     },
   ]);
 });
+
+test('a batch with a producer id but no sequence is INVALID_RECORD; a negative id other than -1 is not checked, as in Kafka', async () => {
+  expect(only(await h.call(ApiKey.Produce, 11, produce('events', batch(5n, 0, -1))))).toEqual(answer({ errorCode: ErrorCode.INVALID_RECORD, logStartOffset: 0n }));
+  expect(only(await h.call(ApiKey.Produce, 11, produce('events', batch(-2n, 0, -1))))).toEqual(answer({ errorCode: 0, baseOffset: 0n, logStartOffset: 0n }));
+  expect(h.logs.partition('events', 0)!.activeProducers()).toEqual([]);
+});

@@ -20,7 +20,6 @@ import {
   BATCH_HEADER_SIZE,
   BatchField,
   CompressionType,
-  NO_PRODUCER_ID,
   RecordSetEntry,
   TimestampType,
   buildRecordBatch,
@@ -100,9 +99,10 @@ function prepareBatches(records: Buffer, entries: readonly RecordSetEntry[], tar
       throw new InvalidProducedRecordsError(`The baseOffset of the record batch in the append to ${target.name} should be 0, but it is ${baseOffset}`);
     }
     checkSize(batch.length, target);
-    const producerId = batch.readBigInt64BE(BatchField.PRODUCER_ID);
+    // Kafka's hasProducerId is producerId > -1: a non-negative high word, read without a bigint per batch.
     const baseSequence = batch.readInt32BE(BatchField.BASE_SEQUENCE);
-    if (producerId !== NO_PRODUCER_ID && baseSequence < 0) {
+    if (baseSequence < 0 && batch.readInt32BE(BatchField.PRODUCER_ID) >= 0) {
+      const producerId = batch.readBigInt64BE(BatchField.PRODUCER_ID);
       throw new InvalidProducedRecordsError(`Invalid sequence number ${baseSequence} in record batch with producerId ${producerId} in topic partition ${target.name}`);
     }
     const attributes = batch.readInt16BE(BatchField.ATTRIBUTES);
