@@ -21,6 +21,7 @@ const SETTINGS = {
   'transaction.state.log.replication.factor': '1',
   'transaction.state.log.min.isr': '1',
   'group.initial.rebalance.delay.ms': '0',
+  'transaction.abort.timed.out.transaction.cleanup.interval.ms': '300',
 };
 
 type Producer = { producerId: bigint; producerEpoch: number };
@@ -262,6 +263,16 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'the transaction coordinator ans
     await describe(['fenced']);
     await init('fenced', 4); // the epoch after the fence
     await endTxn(3, 'fenced', (broker) => producer(broker, 2), true);
+  });
+
+  test('a transaction older than its timeout is aborted under a bumped epoch, and its producer fenced', async () => {
+    await init('slow', 4, 1000);
+    const producer = (broker: number): Producer => ({ producerId: producerIds[broker][producerIds[broker].length - 1], producerEpoch: 0 });
+    await addPartitions(3, 'slow', producer, [['orders', [1]]]);
+    await settledIn('slow', 'CompleteAbort');
+    await describe(['slow']);
+    await endTxn(3, 'slow', producer, true);
+    await init('slow', 4, 1000);
   });
 });
 
