@@ -33,16 +33,13 @@ export const addPartitionsToTxnHandler = defineHandler({
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction: results, resultsByTopicV3AndBelow: [] };
   },
   errorResponse(request, errorCode) {
-    const transactions = request.transactions.length > 0 ? request.transactions : [v3Transaction(request)];
-    const results = transactions.map((transaction) => ({
-      transactionalId: transaction.transactionalId,
-      topicResults: topicResults(partitionsOf(transaction), () => errorCode),
-    }));
+    // As Kafka's getErrorResponse: v0-v3 carry the error on each partition, v4+ only at the top level. Each
+    // field exists in one range of versions only, so both are set and the encoder keeps the right one.
     return {
       throttleTimeMs: 0,
-      errorCode: request.transactions.length > 0 ? errorCode : ErrorCode.NONE,
-      resultsByTransaction: request.transactions.length > 0 ? results : [],
-      resultsByTopicV3AndBelow: request.transactions.length > 0 ? [] : results[0].topicResults,
+      errorCode,
+      resultsByTransaction: [],
+      resultsByTopicV3AndBelow: topicResults(partitionsOf(v3Transaction(request)), () => errorCode),
     };
   },
 });

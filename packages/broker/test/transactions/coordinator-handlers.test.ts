@@ -8,6 +8,8 @@ import { FetchIsolation, PartitionLog } from '@tributary/storage';
 import { TRANSACTION_STATE_TOPIC, decodeTransactionRecord } from '@tributary/txn-coordinator';
 import { Harness, openHarness } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
+import { addPartitionsToTxnHandler } from '../../src/handlers/24-add-partitions-to-txn';
+import { Writer, encodeAddPartitionsToTxnResponse } from '@tributary/protocol';
 
 const topicName = (name: string) => name as TopicName;
 const txnId = (id: string) => id as TransactionalId;
@@ -298,5 +300,44 @@ describe('a transaction through every coordinator API', () => {
     expect((await harness.call(ApiKey.EndTxn, 1, { transactionalId: txnId('tx'), producerId, producerEpoch: 0, committed: true })).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
     expect((await harness.call(ApiKey.EndTxn, 2, { transactionalId: txnId('tx'), producerId, producerEpoch: 0, committed: true })).errorCode).toBe(ErrorCode.PRODUCER_FENCED);
     expect((await harness.call(ApiKey.EndTxn, 2, { transactionalId: txnId('tx'), producerId, producerEpoch: 1, committed: true })).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+  });
+});
+
+describe('AddPartitionsToTxn error response', () => {
+  it('carries the error on each partition before v4 and only at the top level from v4, as Kafka getErrorResponse', () => {
+    const v3 = addPartitionsToTxnHandler.errorResponse!(
+      {
+        transactions: [],
+        v3AndBelowTransactionalId: txnId('tx'),
+        v3AndBelowProducerId: pid(1n),
+        v3AndBelowProducerEpoch: 0,
+        v3AndBelowTopics: [{ name: topicName('orders'), partitions: [0, 1] }],
+      },
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      'boom',
+    );
+    expect(v3.resultsByTopicV3AndBelow).toEqual([
+      {
+        name: 'orders',
+        resultsByPartition: [
+          { partitionIndex: 0, partitionErrorCode: ErrorCode.UNKNOWN_SERVER_ERROR },
+          { partitionIndex: 1, partitionErrorCode: ErrorCode.UNKNOWN_SERVER_ERROR },
+        ],
+      },
+    ]);
+    expect(() => encodeAddPartitionsToTxnResponse(new Writer(64), 3, v3)).not.toThrow();
+    const v4 = addPartitionsToTxnHandler.errorResponse!(
+      {
+        transactions: [{ transactionalId: txnId('tx'), producerId: pid(1n), producerEpoch: 0, verifyOnly: true, topics: [{ name: topicName('orders'), partitions: [0] }] }],
+        v3AndBelowTransactionalId: txnId(''),
+        v3AndBelowProducerId: pid(0n),
+        v3AndBelowProducerEpoch: 0,
+        v3AndBelowTopics: [],
+      },
+      ErrorCode.UNKNOWN_SERVER_ERROR,
+      'boom',
+    );
+    expect(v4).toEqual({ throttleTimeMs: 0, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, resultsByTransaction: [], resultsByTopicV3AndBelow: [] });
+    expect(() => encodeAddPartitionsToTxnResponse(new Writer(64), 4, v4)).not.toThrow();
   });
 });
