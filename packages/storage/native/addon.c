@@ -100,7 +100,8 @@ static napi_value write_at(napi_env env, napi_callback_info info) {
  */
 enum { P_NEXT_OFFSET, P_FLAGS, P_NOW_MS, P_LEADER_EPOCH, P_MAX_MESSAGE_BYTES, P_BEFORE_MAX_MS, P_AFTER_MAX_MS, P_COUNT };
 enum { F_ASSIGN_OFFSETS = 1, F_REPLICATION = 2, F_FROM_CLIENT = 4, F_STAMP_LOG_APPEND_TIME = 8, F_SET_LEADER_EPOCH = 16 };
-enum { O_FIRST_OFFSET, O_LAST_OFFSET, O_MAX_TIMESTAMP, O_OFFSET_OF_MAX_TIMESTAMP, O_RECORD_COUNT, O_COUNT };
+/* O_BATCH_OF_MAX_TIMESTAMP: the index of the batch holding the max timestamp, -1 when no batch has a timestamp. */
+enum { O_FIRST_OFFSET, O_LAST_OFFSET, O_MAX_TIMESTAMP, O_OFFSET_OF_MAX_TIMESTAMP, O_RECORD_COUNT, O_BATCH_OF_MAX_TIMESTAMP, O_COUNT };
 /* After the totals, each batch's facts (as many batches as `out` has room for): */
 enum { B_POSITION, B_SIZE, B_BASE_OFFSET, B_LAST_OFFSET, B_MAX_TIMESTAMP, B_FIRST_TIMESTAMP, B_STRIDE };
 enum {
@@ -171,7 +172,7 @@ static int validate_batches(uint8_t *records, size_t length, const double *param
   int64_t next = (int64_t)params[P_NEXT_OFFSET];
   int64_t previous_last = -1;
   int have_previous = 0;
-  double max_timestamp = -1, offset_of_max_timestamp = (double)next, record_count = 0;
+  double max_timestamp = -1, offset_of_max_timestamp = (double)next, record_count = 0, batch_of_max_timestamp = -1;
   int64_t first_offset = 0;
   int batches = 0;
   size_t at = 0;
@@ -237,6 +238,7 @@ static int validate_batches(uint8_t *records, size_t length, const double *param
     if (batch_max_timestamp > max_timestamp) {
       max_timestamp = batch_max_timestamp;
       offset_of_max_timestamp = (double)last_offset;
+      batch_of_max_timestamp = batches;
     }
     if (batches == 0) first_offset = base_offset;
     if ((size_t)batches < room) {
@@ -260,6 +262,7 @@ static int validate_batches(uint8_t *records, size_t length, const double *param
   out[O_LAST_OFFSET] = (double)previous_last;
   out[O_MAX_TIMESTAMP] = max_timestamp;
   out[O_OFFSET_OF_MAX_TIMESTAMP] = offset_of_max_timestamp;
+  out[O_BATCH_OF_MAX_TIMESTAMP] = batch_of_max_timestamp;
   out[O_RECORD_COUNT] = record_count;
   return batches;
 }

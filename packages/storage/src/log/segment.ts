@@ -243,12 +243,16 @@ export class LogSegment {
     for (let i = 0; i < batches.length; i++) {
       const batch = batches[i];
       if (this.rollingBasedTimestamp === undefined) this.rollingBasedTimestamp = batch.maxTimestamp;
-      if (batch.maxTimestamp > this.maxTimestampSoFar) {
+      const newMaxTimestamp = batch.maxTimestamp > this.maxTimestampSoFar;
+      const indexEntryDue = this.bytesSinceLastIndexEntry > this.indexIntervalBytes;
+      // Converted once, and only when needed: a bigint to number conversion costs tens of nanoseconds.
+      const relativeLast = newMaxTimestamp || indexEntryDue ? this.relativeOffset(batch.lastOffset) : 0;
+      if (newMaxTimestamp) {
         this.maxTimestampSoFar = batch.maxTimestamp;
-        this.offsetOfMaxTimestampSoFar = this.relativeOffset(batch.lastOffset);
+        this.offsetOfMaxTimestampSoFar = relativeLast;
       }
-      if (this.bytesSinceLastIndexEntry > this.indexIntervalBytes) {
-        this.offsetIndex.append(this.relativeOffset(batch.lastOffset), start + batch.position);
+      if (indexEntryDue) {
+        this.offsetIndex.append(relativeLast, start + batch.position);
         this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
         this.bytesSinceLastIndexEntry = 0;
       }
