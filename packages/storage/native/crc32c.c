@@ -36,7 +36,7 @@ static uint32_t multiply(uint32_t a, uint32_t b) {
 }
 
 /* x^n modulo POLY, for any n (the fold constants need bit distances that are not whole bytes). */
-static uint32_t x_to_the(size_t n) {
+__attribute__((unused)) static uint32_t x_to_the(size_t n) {
   uint32_t result = 0x80000000u; /* x^0 */
   uint32_t square = 0x40000000u; /* x^1 */
   while (n) {
@@ -156,7 +156,6 @@ __attribute__((target("sse4.2"))) static uint32_t hardware_crc(uint32_t crc, con
 /* Below this the three crc32 streams are as fast (setting up the fold costs about as much as 1 KiB). */
 #define FOLD_MINIMUM 1024
 static uint32_t fold_k_h, fold_k_l;
-static int use_fold = 0;
 
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 8
 #undef HAVE_FOLD
@@ -202,6 +201,7 @@ FOLD_TARGET static uint32_t fold_crc(uint32_t crc, const uint8_t *p, size_t n) {
 #endif
 
 static int use_hardware = 0;
+static int use_fold = 0;
 
 uint32_t crc32c(uint32_t previous, const uint8_t *p, size_t n) {
   uint32_t crc = ~previous;
