@@ -173,7 +173,7 @@ FOLD_TARGET static inline __m512i fold_step(__m512i lanes, __m512i k, const uint
 /* Needs n >= FOLD_BLOCK; returns the running CRC (not inverted) after p[0, n). */
 FOLD_TARGET static uint32_t fold_crc(uint32_t crc, const uint8_t *p, size_t n) {
   const __m512i k = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)fold_k_l, (long long)fold_k_h));
-  __m512i a0 = _mm512_xor_si512(_mm512_loadu_si512((const void *)p), _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)crc)));
+  __m512i a0 = _mm512_xor_si512(_mm512_loadu_si512((const void *)p), _mm512_inserti32x4(_mm512_setzero_si512(), _mm_cvtsi32_si128((int)crc), 0));
   __m512i a1 = _mm512_loadu_si512((const void *)(p + 64));
   __m512i a2 = _mm512_loadu_si512((const void *)(p + 128));
   __m512i a3 = _mm512_loadu_si512((const void *)(p + 192));
