@@ -17,8 +17,10 @@ describeWithPeers(brokerPeers(), `kafkajs transactions (against ${brokerKind})`,
   const producers: Producer[] = [];
 
   beforeAll(async () => {
-    broker = await startTestBroker();
+    // Timed-out transactions are looked for every half second (Kafka's default is 10 s).
+    broker = await startTestBroker({ settings: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 500 } });
     await createTopics(broker.bootstrap, [
+      { topic: 'txn-timeout' },
       { topic: 'txn-visibility' },
       { topic: 'txn-open' },
       { topic: 'txn-two-partitions', numPartitions: 2 },
@@ -186,5 +188,28 @@ describeWithPeers(brokerPeers(), `kafkajs transactions (against ${brokerKind})`,
       [3, ['COMMIT']],
     ]);
     expect(fetched.abortedTransactions).toEqual([{ producerId: fetched.batches[0].producerId, firstOffset: 0 }]);
+  });
+
+  test('a transaction left open past its timeout is aborted by the coordinator, which fences its producer', async () => {
+    const producer = await transactionalProducer('timed-out', 2_000);
+    const txn = await producer.transaction();
+    await txn.send({ topic: 'txn-timeout', messages: [{ partition: 0, value: 'forgotten' }] }); // offset 0
+    expect(await latestOffset(broker.bootstrap, 'txn-timeout', 0, 1)).toBe(0);
+
+    // The producer goes quiet; once its 2 s are up the coordinator writes the ABORT marker (offset 1).
+    const deadline = Date.now() + 30_000;
+    while ((await latestOffset(broker.bootstrap, 'txn-timeout', 0, 1)) !== 2) {
+      if (Date.now() > deadline) throw new Error('the timed-out transaction was never aborted: the last stable offset stays at 0');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const fetched = await rawFetch(broker.bootstrap, 'txn-timeout', 0, 1);
+    expect(fetched.batches.map((b) => [b.baseOffset, b.content])).toEqual([
+      [0, ['forgotten']],
+      [1, ['ABORT']],
+    ]);
+    expect(fetched.abortedTransactions).toEqual([{ producerId: fetched.batches[0].producerId, firstOffset: 0 }]);
+    // The abort bumped the epoch: the producer that let its transaction time out can no longer commit it.
+    expect(fetched.batches[1].producerEpoch).toBeGreaterThan(fetched.batches[0].producerEpoch);
+    await expect(txn.commit()).rejects.toThrow(/fenced|epoch/i);
   });
 });
