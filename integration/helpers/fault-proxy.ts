@@ -37,6 +37,8 @@ export class FaultProxy {
   readonly dropped: ProxiedResponse[] = [];
   /** Responses forwarded so far, per API key. */
   readonly forwarded = new Map<number, number>();
+  /** Per API key, the most requests of it that were ever awaiting their response on one connection at once. */
+  readonly maxInFlight = new Map<number, number>();
 
   constructor(private readonly options: FaultProxyOptions = {}) {
     this.server.on('connection', (client) => this.relay(client));
@@ -88,7 +90,10 @@ export class FaultProxy {
 
     // Requests pass through unchanged, in whole frames, after their header has been noted.
     onFrames(client, (frame) => {
-      inFlight.set(frame.readInt32BE(8), { apiKey: frame.readInt16BE(4), apiVersion: frame.readInt16BE(6) });
+      const apiKey = frame.readInt16BE(4);
+      inFlight.set(frame.readInt32BE(8), { apiKey, apiVersion: frame.readInt16BE(6) });
+      const sameKey = [...inFlight.values()].filter((request) => request.apiKey === apiKey).length;
+      this.maxInFlight.set(apiKey, Math.max(this.maxInFlight.get(apiKey) ?? 0, sameKey));
       upstream.write(frame);
     });
     onFrames(upstream, (frame) => {

@@ -4,8 +4,12 @@
  * new connection. The broker must recognise the duplicate and answer with the original offset, so that the
  * partition holds every value exactly once, in order, with no gap. Passed against Kafka 3.9 first.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { FaultProxy } from '../helpers/fault-proxy';
-import { describeWithPeers } from '../helpers/peers';
+import { runKafkaTool } from '../helpers/kafka-tools';
+import { describeWithPeers, peerStatus } from '../helpers/peers';
+import { makeTempDir, removeTempDir } from '../helpers/tmp';
 import { createTopics, kafkaClient, rawFetch, readTopic } from './clients';
 import { brokerKind, brokerPeers, startTestBroker, type TestBroker } from './test-broker';
 
@@ -25,7 +29,7 @@ describeWithPeers(brokerPeers(), `kafkajs idempotent producer through lost Produ
     const proxyPort = await proxy.listen();
     broker = await startTestBroker({ advertisedPort: proxyPort });
     proxy.forwardTo('127.0.0.1', broker.port);
-    await createTopics(broker.bootstrap, [{ topic: 'idempotent-retries' }]);
+    await createTopics(broker.bootstrap, [{ topic: 'idempotent-retries' }, { topic: 'idempotent-retries-java' }]);
   }, 180_000);
 
   afterAll(async () => {
@@ -75,5 +79,40 @@ describeWithPeers(brokerPeers(), `kafkajs idempotent producer through lost Produ
     expect(fetched.highWatermark).toBe(expected.length);
     expect(new Set(fetched.batches.map((b) => `${b.producerId}/${b.producerEpoch}`)).size).toBe(1);
     expect(fetched.batches.map((b) => [b.baseOffset, b.firstSequence])).toEqual(offsetsOfSends.map((o) => [o, o]));
+  });
+
+  // The Java producer keeps up to five batches in flight with idempotence on: a lost connection fails all of
+  // them at once, some already appended, and the retries must be sorted out by sequence (duplicates answered,
+  // the rest appended in order). kafka-verifiable-producer.sh writes the values 0..N-1 and reports each ack.
+  const javaTest = peerStatus('kafka-tools').available ? test : test.skip;
+  javaTest('the Java producer (five batches in flight) through the same losses: 0..N-1 each stored once, in order', async () => {
+    const count = 5_000;
+    const dir = makeTempDir('java-idempotent');
+    try {
+      const config = path.join(dir, 'producer.properties');
+      // Small batches and no linger: many Produce requests, several in flight when a response is lost.
+      fs.writeFileSync(config, 'enable.idempotence=true\nacks=all\nmax.in.flight.requests.per.connection=5\nbatch.size=2048\nlinger.ms=0\nretry.backoff.ms=20\nretries=2147483647\n');
+      const droppedBefore = proxy.dropped.length;
+      const result = await runKafkaTool('kafka-verifiable-producer.sh', ['--bootstrap-server', broker.bootstrap, '--topic', 'idempotent-retries-java', '--max-messages', String(count), '--producer.config', config], {
+        timeoutMs: 120_000,
+      });
+      if (result.code !== 0) throw new Error(`kafka-verifiable-producer.sh exited with ${result.code}:\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-3000)}`);
+      expect(result.stdout).not.toContain('producer_send_error');
+      expect(result.stdout).toContain(`"acked":${count}`);
+      expect(result.code).toBe(0);
+      const dropped = proxy.dropped.length - droppedBefore;
+      console.log(`[idempotent] the Java producer lost ${dropped} Produce responses (${brokerKind})`);
+      expect(dropped).toBeGreaterThan(2);
+      // The premise: several Produce requests really were in flight on one connection.
+      expect(proxy.maxInFlight.get(PRODUCE)).toBeGreaterThan(1);
+    } finally {
+      removeTempDir(dir);
+    }
+    const read = await readTopic(broker.bootstrap, 'idempotent-retries-java', { until: (records) => records.length >= count, timeoutMs: 60_000 });
+    expect(read.map((r) => r.value)).toEqual(Array.from({ length: count }, (_, i) => String(i)));
+    expect(read.map((r) => r.offset)).toEqual(Array.from({ length: count }, (_, i) => i));
+    const fetched = await rawFetch(broker.bootstrap, 'idempotent-retries-java', 0, 0);
+    expect(new Set(fetched.batches.map((b) => `${b.producerId}/${b.producerEpoch}`)).size).toBe(1);
+    expect(fetched.batches.every((b) => b.firstSequence === b.baseOffset)).toBe(true);
   });
 });
