@@ -3,7 +3,8 @@
  * system tests' exactly-once copier, kafka-tools jar) reads an input partition read_committed and copies each
  * batch it polls to an output topic in one transaction with its consumed offsets (sendOffsetsToTransaction),
  * aborting a random third of its transactions (--enable-random-aborts). kafka-verifiable-producer.sh fills the
- * input. In the middle of the copy the broker is stopped (SIGTERM) and started again on the same data; a copier
+ * input. In the middle of the copy the broker is stopped (SIGTERM), or killed (SIGKILL) in a second run, and
+ * started again on the same data; a copier
  * that dies of it is started again, as a deployment would. Afterwards the Java console consumer reads the output
  * read_committed: every input record exactly once, in order; read_uncommitted also shows the aborted copies.
  * Passed against Kafka 3.9 first (TXN_BROKER=kafka).
@@ -15,10 +16,12 @@ import { startProcess, type ManagedProcess } from '../helpers/processes';
 import { createTopics, kafkaClient, latestOffset } from './clients';
 import { brokerKind, brokerPeers, startTestBroker, type TestBroker } from './test-broker';
 
-jest.setTimeout(brokerKind === 'kafka' ? 600_000 : 300_000);
+jest.setTimeout(brokerKind === 'kafka' ? 600_000 : 240_000);
 
 const INPUT = 3_000;
 const RESTART_AFTER = 800;
+const VARIANTS = ['SIGTERM', 'SIGKILL'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 interface CopierStatus {
   stage: string;
@@ -36,13 +39,15 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
 
   beforeAll(async () => {
     broker = await startTestBroker();
-    await createTopics(broker.bootstrap, [{ topic: 'copier-in' }, { topic: 'copier-out' }]);
-    const fill = await runKafkaTool('kafka-verifiable-producer.sh', ['--bootstrap-server', broker.bootstrap, '--topic', 'copier-in', '--max-messages', String(INPUT), '--acks', '-1'], {
-      timeoutMs: 120_000,
-    });
-    if (fill.code !== 0) throw new Error(`kafka-verifiable-producer.sh failed:\n${fill.stdout}\n${fill.stderr}`);
-    expect(fill.stdout).toContain(`"acked":${INPUT}`);
-    expect(await latestOffset(broker.bootstrap, 'copier-in', 0, 1)).toBe(INPUT);
+    await createTopics(broker.bootstrap, VARIANTS.flatMap((how) => [{ topic: `copier-in-${how}` }, { topic: `copier-out-${how}` }]));
+    for (const how of VARIANTS) {
+      const fill = await runKafkaTool('kafka-verifiable-producer.sh', ['--bootstrap-server', broker.bootstrap, '--topic', `copier-in-${how}`, '--max-messages', String(INPUT), '--acks', '-1'], {
+        timeoutMs: 120_000,
+      });
+      if (fill.code !== 0) throw new Error(`kafka-verifiable-producer.sh failed:\n${fill.stdout}\n${fill.stderr}`);
+      expect(fill.stdout).toContain(`"acked":${INPUT}`);
+      expect(await latestOffset(broker.bootstrap, `copier-in-${how}`, 0, 1)).toBe(INPUT);
+    }
   }, 300_000);
 
   afterAll(async () => {
@@ -50,17 +55,17 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
     await broker?.close();
   });
 
-  function startCopier(): ManagedProcess {
+  function startCopier(how: Variant): ManagedProcess {
     const copier = startProcess(
       kafkaToolScript,
       [
         'org.apache.kafka.tools.TransactionalMessageCopier',
         '--broker-list', broker.bootstrap,
-        '--input-topic', 'copier-in',
+        '--input-topic', `copier-in-${how}`,
         '--input-partition', '0',
-        '--output-topic', 'copier-out',
-        '--transactional-id', 'copier',
-        '--consumer-group', 'copier-group',
+        '--output-topic', `copier-out-${how}`,
+        '--transactional-id', `copier-${how}`,
+        '--consumer-group', `copier-group-${how}`,
         '--transaction-size', '25',
         '--transaction-timeout', '20000',
         '--enable-random-aborts',
@@ -76,10 +81,10 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
     return new Promise((resolve) => copier.child.once('exit', (code) => resolve(code)));
   }
 
-  async function consume(isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  async function consume(how: Variant, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
     const result = await runKafkaTool(
       'kafka-console-consumer.sh',
-      ['--bootstrap-server', broker.bootstrap, '--topic', 'copier-out', '--from-beginning', '--isolation-level', isolation, '--timeout-ms', '10000'],
+      ['--bootstrap-server', broker.bootstrap, '--topic', `copier-out-${how}`, '--from-beginning', '--isolation-level', isolation, '--timeout-ms', '10000'],
       { timeoutMs: 120_000 },
     );
     // It exits (code 0 here, after a TimeoutException it logs) once nothing arrived for --timeout-ms.
@@ -87,8 +92,8 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
     return result.stdout.split('\n').filter((line) => line !== '');
   }
 
-  test(`copies ${INPUT} records exactly once with random aborts and a broker restart in the middle`, async () => {
-    let copier = startCopier();
+  test.each(VARIANTS)(`copies ${INPUT} records exactly once with random aborts and a broker %s and restart in the middle`, async (how) => {
+    let copier = startCopier(how);
     const deadline = Date.now() + (brokerKind === 'kafka' ? 400_000 : 200_000);
     // Restart the broker once the copier is well into the input, with work still left.
     while ((statuses(copier.log).at(-1)?.totalProcessed ?? 0) < RESTART_AFTER) {
@@ -98,7 +103,8 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
     }
     const atRestart = statuses(copier.log).at(-1)!;
     expect(atRestart.remaining).toBeGreaterThan(0);
-    await broker.stop();
+    // SIGTERM: a clean shutdown; SIGKILL: transactions and staged offsets recovered from the logs.
+    await (how === 'SIGTERM' ? broker.stop() : broker.kill());
     await broker.start();
 
     // Until a copier finds nothing left: one that dies of the restart is replaced, taking over its
@@ -112,17 +118,17 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
       const last = statuses(copier.log).at(-1);
       if (code === 0 && last?.stage === 'ShutdownComplete' && last.remaining === 0) break;
       if (++runs > 5) throw new Error(`the copier kept failing (exit ${code}):\n${copier.log.slice(-3000)}`);
-      copier = startCopier();
+      copier = startCopier(how);
     }
-    console.log(`[copier] ${runs} copier run(s); restart after ${atRestart.totalProcessed} copied (${brokerKind})`);
+    console.log(`[copier] ${runs} copier run(s); ${how} after ${atRestart.totalProcessed} copied (${brokerKind})`);
 
-    const committed = await consume('read_committed');
+    const committed = await consume(how, 'read_committed');
     const expected = Array.from({ length: INPUT }, (_, i) => String(i));
     expect(committed.length).toBe(INPUT);
     expect(committed).toEqual(expected);
 
     // The aborted copies are in the log, and only read_uncommitted readers see them.
-    const uncommitted = await consume('read_uncommitted');
+    const uncommitted = await consume(how, 'read_uncommitted');
     expect(uncommitted.length).toBeGreaterThan(INPUT);
     expect(new Set(uncommitted)).toEqual(new Set(expected));
 
@@ -130,7 +136,7 @@ describeWithPeers(brokerPeers('kafka-tools'), `Java TransactionalMessageCopier a
     const admin = kafkaClient(broker.bootstrap).admin();
     await admin.connect();
     try {
-      const [offsets] = await admin.fetchOffsets({ groupId: 'copier-group', topics: ['copier-in'] });
+      const [offsets] = await admin.fetchOffsets({ groupId: `copier-group-${how}`, topics: [`copier-in-${how}`] });
       expect(offsets.partitions[0].offset).toBe(String(INPUT));
     } finally {
       await admin.disconnect();
