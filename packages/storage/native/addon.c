@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -86,12 +87,13 @@ static napi_value write_at(napi_env env, napi_callback_info info) {
 
 
 /*
- * validateBatches(records, params, out): the whole per-batch check of a produced record set in one call, the
+ * validateBatches(records): the whole per-batch check of a produced record set in one call, the
  * same checks in the same order as validateInJs in src/log/append-validation.ts (which stays the reference and
  * the fallback). One call per record set replaces a dozen Buffer reads (each a bounds-checked JavaScript call),
  * a CRC call and bigint arithmetic per batch; the caller turns the doubles it gets back into BatchInfo objects.
  *
- * params (Float64Array): see ValidationParam in append-validation.ts. out (Float64Array): on success the totals
+ * params (the first array validationArrays gives): see ValidationParam in append-validation.ts. out (the second):
+ * on success the totals
  * (ValidationOut) followed by each batch's facts (BatchFact) for as many batches as it has room for, on failure
  * the numbers the error message needs. Returns the number of batches (> 0), or a
  * negative ValidationFailure code. Doubles carry offsets and timestamps: the caller only comes here when the
@@ -267,22 +269,81 @@ static int validate_batches(uint8_t *records, size_t length, const double *param
   return batches;
 }
 
+/*
+ * The parameter and result arrays of validateBatches, allocated here (validationArrays) so that each call passes
+ * only the record set: two typed-array lookups fewer per append. One set per Node environment (each worker has
+ * its own), reached through the functions' data pointer. The ArrayBuffers are held by references, so their
+ * memory stays put; the JavaScript side keeps the views it was given.
+ */
+typedef struct {
+  double *params;
+  double *out;
+  size_t out_length;
+  napi_ref params_buffer;
+  napi_ref out_buffer;
+} validation_arrays;
+
+static void free_validation_arrays(void *arg) { free(arg); }
+
+/* validationArrays(batches): [params, out] Float64Arrays, `out` with room for `batches` batches' facts. */
+static napi_value arrays(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  validation_arrays *state;
+  uint32_t batches;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&state) != napi_ok || argc < 1 ||
+      napi_get_value_uint32(env, argv[0], &batches) != napi_ok || batches > (1u << 24)) {
+    napi_throw_type_error(env, NULL, "validationArrays expects a number of batches");
+    return NULL;
+  }
+  napi_value params_buffer, out_buffer, params, out, pair;
+  void *data;
+  if (state->params_buffer == NULL) {
+    if (napi_create_arraybuffer(env, P_COUNT * sizeof(double), &data, &params_buffer) != napi_ok ||
+        napi_create_reference(env, params_buffer, 1, &state->params_buffer) != napi_ok) {
+      return NULL;
+    }
+    state->params = data;
+  } else if (napi_get_reference_value(env, state->params_buffer, &params_buffer) != napi_ok) {
+    return NULL;
+  }
+  size_t out_length = O_COUNT + (size_t)batches * B_STRIDE;
+  napi_ref out_ref;
+  if (napi_create_arraybuffer(env, out_length * sizeof(double), &data, &out_buffer) != napi_ok ||
+      napi_create_reference(env, out_buffer, 1, &out_ref) != napi_ok) {
+    return NULL;
+  }
+  if (state->out_buffer != NULL) napi_delete_reference(env, state->out_buffer);
+  state->out_buffer = out_ref;
+  state->out = data;
+  state->out_length = out_length;
+  if (napi_create_typedarray(env, napi_float64_array, P_COUNT, params_buffer, 0, &params) != napi_ok ||
+      napi_create_typedarray(env, napi_float64_array, out_length, out_buffer, 0, &out) != napi_ok ||
+      napi_create_array_with_length(env, 2, &pair) != napi_ok || napi_set_element(env, pair, 0, params) != napi_ok ||
+      napi_set_element(env, pair, 1, out) != napi_ok) {
+    return NULL;
+  }
+  return pair;
+}
+
+/* validateBatches(records): the number of batches, or a negative failure; reads and fills validationArrays'. */
 static napi_value validate(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 1;
+  napi_value argv[1];
+  validation_arrays *state;
   void *records;
-  size_t length, params_length, out_length;
-  double *params, *out;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3 ||
-      !typed_array_of(env, argv[0], napi_uint8_array, &records, &length) ||
-      !typed_array_of(env, argv[1], napi_float64_array, (void **)&params, &params_length) ||
-      !typed_array_of(env, argv[2], napi_float64_array, (void **)&out, &out_length) || params_length < P_COUNT ||
-      out_length < O_COUNT) {
-    napi_throw_type_error(env, NULL, "validateBatches expects (Buffer, Float64Array params, Float64Array out)");
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, (void **)&state) != napi_ok || argc < 1 ||
+      !typed_array_of(env, argv[0], napi_uint8_array, &records, &length)) {
+    napi_throw_type_error(env, NULL, "validateBatches expects a Buffer");
+    return NULL;
+  }
+  if (state->out == NULL) {
+    napi_throw_error(env, NULL, "validateBatches: call validationArrays first");
     return NULL;
   }
   napi_value result;
-  napi_create_int32(env, validate_batches(records, length, params, out, out_length), &result);
+  napi_create_int32(env, validate_batches(records, length, state->params, state->out, state->out_length), &result);
   return result;
 }
 
@@ -313,9 +374,17 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_value cpu_fn;
   napi_create_function(env, "threadCpuTimeNs", NAPI_AUTO_LENGTH, thread_cpu_time, NULL, &cpu_fn);
   napi_set_named_property(env, exports, "threadCpuTimeNs", cpu_fn);
-  napi_value validate_fn;
-  napi_create_function(env, "validateBatches", NAPI_AUTO_LENGTH, validate, NULL, &validate_fn);
+  validation_arrays *state = calloc(1, sizeof(validation_arrays));
+  if (state == NULL || napi_add_env_cleanup_hook(env, free_validation_arrays, state) != napi_ok) {
+    free(state);
+    napi_throw_error(env, NULL, "storage addon: out of memory");
+    return NULL;
+  }
+  napi_value validate_fn, arrays_fn;
+  napi_create_function(env, "validateBatches", NAPI_AUTO_LENGTH, validate, state, &validate_fn);
   napi_set_named_property(env, exports, "validateBatches", validate_fn);
+  napi_create_function(env, "validationArrays", NAPI_AUTO_LENGTH, arrays, state, &arrays_fn);
+  napi_set_named_property(env, exports, "validationArrays", arrays_fn);
   napi_value folding;
   napi_get_boolean(env, crc32c_folding() != 0, &folding);
   napi_set_named_property(env, exports, "folding", folding);

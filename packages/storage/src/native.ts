@@ -14,9 +14,12 @@ export interface NativeAddon {
   pwrite(fd: number, bytes: Uint8Array, position: number): number;
   /**
    * The per-batch checks of a produced record set in one call (see `validateNatively` in log/append-validation.ts,
-   * which fills `params` and reads `out`): the number of batches, or a negative `ValidationFailure`.
+   * which fills the parameters and reads the results): the number of batches, or a negative `ValidationFailure`.
+   * Its parameters and results live in the arrays `validationArrays` last returned.
    */
-  validateBatches(records: Uint8Array, params: Float64Array, out: Float64Array): number;
+  validateBatches(records: Uint8Array): number;
+  /** [params, out] for validateBatches, `out` with room for `batches` batches' facts; replaces the previous `out`. */
+  validationArrays(batches: number): [Float64Array, Float64Array];
   /**
    * Whether crc32c folds inputs of 1 KiB and more with AVX-512 VPCLMULQDQ (the CPU has it, and
    * TRIBUTARY_NO_FOLD=1 did not turn it off), three to four times as fast as the three crc32 streams.
@@ -37,7 +40,8 @@ export function loadNativeAddon(env: NodeJS.ProcessEnv = process.env): NativeAdd
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const addon = require(NATIVE_ADDON_PATH) as NativeAddon;
-    const complete = typeof addon.crc32c === 'function' && typeof addon.pwrite === 'function' && typeof addon.validateBatches === 'function';
+    const complete = typeof addon.crc32c === 'function' && typeof addon.pwrite === 'function' && typeof addon.validateBatches === 'function' &&
+      typeof addon.validationArrays === 'function';
     return complete ? addon : undefined;
   } catch {
     return undefined;

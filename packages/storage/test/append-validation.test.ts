@@ -259,6 +259,12 @@ const seed = seedFromEnv();
     expect(validateNatively(producerBatch(2), logConfig(), clientOptions({ nextOffset: 2n ** 53n - 2n }))?.lastOffset).toBe(2n ** 53n - 1n);
   });
 
+  it('refuses arguments that are not a record set or a batch count', () => {
+    // The addon's errors come from Node's own realm, not Jest's, so they are matched by message.
+    expect(() => nativeAddon!.validateBatches('not bytes' as unknown as Buffer)).toThrow(/expects a Buffer/);
+    expect(() => nativeAddon!.validationArrays(-1)).toThrow(/expects a number of batches/);
+  });
+
   it('reports more batches than its result array holds, and grows it', () => {
     const records = Buffer.concat(Array.from({ length: 150 }, () => producerBatch(1)));
     const expected = validateInJs(Buffer.from(records), logConfig(), clientOptions());

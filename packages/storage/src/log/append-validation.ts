@@ -133,16 +133,15 @@ enum ValidationFailure {
   OffsetsBeyondDouble = -14,
 }
 
-// One pair of arrays for every call: appends run one at a time on the event loop, and each call reads its
-// results out before returning. `out` grows when a record set has more batches than it has room for.
-const params = new Float64Array(ValidationParam.Count);
-let out = outArrayFor(64);
+// One pair of arrays for every call, allocated by the addon so that a call passes only the record set: appends
+// run one at a time on the event loop, and each call reads its results out before returning. `out` grows when
+// a record set has more batches than it has room for.
+const INITIAL_BATCHES_WITH_FACTS = 64;
+const initialArrays = nativeAddon?.validationArrays(INITIAL_BATCHES_WITH_FACTS);
+const params = initialArrays?.[0] ?? new Float64Array(0);
+let out = initialArrays?.[1] ?? new Float64Array(0);
 /** Beyond this many batches in one record set their facts are read back from the headers instead (6 MiB). */
 const MAX_BATCHES_WITH_FACTS = 128 * 1024;
-
-function outArrayFor(batches: number): Float64Array {
-  return new Float64Array(ValidationOut.Count + batches * BatchFact.Stride);
-}
 
 function roomIn(array: Float64Array): number {
   return (array.length - ValidationOut.Count) / BatchFact.Stride;
@@ -173,7 +172,7 @@ export function validateNatively(records: Buffer, config: LogConfig, options: Ap
   params[ValidationParam.MaxMessageBytes] = config.maxMessageBytes;
   params[ValidationParam.BeforeMaxMs] = config.messageTimestampBeforeMaxMs;
   params[ValidationParam.AfterMaxMs] = config.messageTimestampAfterMaxMs;
-  const count = validateBatches(records, params, out);
+  const count = validateBatches(records);
   if (count > 0) {
     const room = roomIn(out);
     // Each bigint made from a double costs about 40 ns, a tenth of the native call: the first base offset and
@@ -190,7 +189,7 @@ export function validateNatively(records: Buffer, config: LogConfig, options: Ap
       logAppendTimeMs: stampLogAppendTime ? options.nowMs : -1,
     };
     // Room for next time (a follower's appends keep bringing as many batches), within reason.
-    if (count > room && count <= MAX_BATCHES_WITH_FACTS) out = outArrayFor(count);
+    if (count > room && count <= MAX_BATCHES_WITH_FACTS) out = nativeAddon!.validationArrays(count)[1];
     return result;
   }
   if (count === ValidationFailure.OffsetsBeyondDouble) return undefined;
