@@ -122,3 +122,29 @@ test('an open transaction is aborted by its timeout after a restart, and the tra
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('producer ids are never handed out again after a restart: the next instance starts from a fresh block', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-pid-restart-'));
+  const idempotent = { transactionalId: null, transactionTimeoutMs: 0, producerId: -1n as ProducerId, producerEpoch: -1 };
+  const handedOut: bigint[] = [];
+  try {
+    for (let start = 0; start < 3; start++) {
+      const broker = await Broker.start({ config: config(dir), logger: silentLogger });
+      try {
+        for (let i = 0; i < 5; i++) {
+          const answer = await call(broker.advertisedEndpoints[0].port, ApiKey.InitProducerId, 4, idempotent);
+          expect(answer).toMatchObject({ errorCode: ErrorCode.NONE, producerEpoch: 0 });
+          handedOut.push(answer.producerId);
+        }
+      } finally {
+        await broker.shutdown();
+      }
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  expect(new Set(handedOut).size).toBe(handedOut.length);
+  // Each start takes a new block of 1000: the ids of later starts lie beyond every earlier one.
+  expect(handedOut[5]).toBeGreaterThan(handedOut[4]);
+  expect(handedOut[10]).toBeGreaterThan(handedOut[9]);
+});
