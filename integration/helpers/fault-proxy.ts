@@ -37,6 +37,8 @@ export class FaultProxy {
   readonly dropped: ProxiedResponse[] = [];
   /** Responses forwarded so far, per API key. */
   readonly forwarded = new Map<number, number>();
+  /** Per API key, every version of it that clients sent. */
+  readonly versions = new Map<number, Set<number>>();
   /** Per API key, the most requests of it that were ever awaiting their response on one connection at once. */
   readonly maxInFlight = new Map<number, number>();
 
@@ -91,7 +93,10 @@ export class FaultProxy {
     // Requests pass through unchanged, in whole frames, after their header has been noted.
     onFrames(client, (frame) => {
       const apiKey = frame.readInt16BE(4);
-      inFlight.set(frame.readInt32BE(8), { apiKey, apiVersion: frame.readInt16BE(6) });
+      const apiVersion = frame.readInt16BE(6);
+      inFlight.set(frame.readInt32BE(8), { apiKey, apiVersion });
+      if (!this.versions.has(apiKey)) this.versions.set(apiKey, new Set());
+      this.versions.get(apiKey)!.add(apiVersion);
       const sameKey = [...inFlight.values()].filter((request) => request.apiKey === apiKey).length;
       this.maxInFlight.set(apiKey, Math.max(this.maxInFlight.get(apiKey) ?? 0, sameKey));
       upstream.write(frame);
