@@ -62,9 +62,10 @@ const services: BrokerServices = {
   config: BrokerConfig.of(),
   clock: { nowMs: () => 0 },
   logger: silentLogger,
-  // The network core's tests use handlers of their own that reach no logs and no groups.
+  // The network core's tests use handlers of their own that reach no logs, groups or transactions.
   logs: undefined as unknown as BrokerServices['logs'],
   groups: undefined as unknown as BrokerServices['groups'],
+  transactions: undefined as unknown as BrokerServices['transactions'],
   apiVersions: () => [],
 };
 

@@ -72,7 +72,7 @@ describe('FindCoordinator for transactional ids', () => {
     const topic = harness.metadata.topic(TRANSACTION_STATE_TOPIC)!;
     expect(topic.isInternal).toBe(true);
     expect(topic.partitions).toHaveLength(50);
-    expect(topic.replicationFactor ?? topic.partitions[0].replicas.length).toBe(1);
+    expect(topic.partitions.every((partition) => partition.replicas.length === 1)).toBe(true);
     expect(Object.fromEntries(topic.configs)).toEqual({
       'unclean.leader.election.enable': 'false',
       'compression.type': 'uncompressed',
