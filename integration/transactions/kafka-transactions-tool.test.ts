@@ -7,7 +7,7 @@
 import type { Producer, Transaction } from 'kafkajs';
 import { runKafkaTool } from '../helpers/kafka-tools';
 import { describeWithPeers } from '../helpers/peers';
-import { createTopics, kafkaClient, rawFetch } from './clients';
+import { createTopics, kafkaClient, latestOffset, rawFetch } from './clients';
 import { brokerKind, brokerPeers, startTestBroker, type TestBroker } from './test-broker';
 
 jest.setTimeout(brokerKind === 'kafka' ? 180_000 : 120_000);
@@ -31,6 +31,7 @@ describeWithPeers(brokerPeers('kafka-tools'), `kafka-transactions.sh (against ${
   /** prettyPrintTable's rows as {column: value}; no value the tests read contains a space. */
   function table(output: string): Record<string, string>[] {
     const [header, ...rows] = output.split('\n').filter((line) => line.trim() !== '');
+    if (header === undefined) return [];
     const columns = header.trim().split(/\s+/);
     return rows.map((line) => {
       const values = line.trim().split(/\s+/);
@@ -47,7 +48,7 @@ describeWithPeers(brokerPeers('kafka-tools'), `kafka-transactions.sh (against ${
 
   beforeAll(async () => {
     broker = await startTestBroker();
-    await createTopics(broker.bootstrap, [{ topic: 'tools-txn', numPartitions: 2 }]);
+    await createTopics(broker.bootstrap, [{ topic: 'tools-txn', numPartitions: 2 }, { topic: 'tools-hanging' }]);
     // One transaction that committed (partition 0: records 0-1, COMMIT at 2)...
     const done = await producer('tools-done');
     const txn = await done.transaction();
@@ -109,5 +110,23 @@ describeWithPeers(brokerPeers('kafka-tools'), `kafka-transactions.sh (against ${
     expect(row).toMatchObject({ TransactionalId: 'tools-live', ProducerId: openProducerId, TransactionState: 'CompleteCommit', CurrentTransactionStartTimeMs: openStartTimeMs, TopicPartitions: '' });
     const producersAfter = await tool(['describe-producers', '--topic', 'tools-txn', '--partition', '1']);
     expect(producersAfter.map((r) => [r.ProducerId, r.CurrentTransactionStartOffset])).toEqual([[openProducerId, 'None']]);
+  });
+
+  test('abort --start-offset ends an open transaction on its partition with an ABORT marker; the last stable offset moves past it', async () => {
+    const hanging = await (await producer('tools-hanging')).transaction();
+    await hanging.send({ topic: 'tools-hanging', messages: [{ partition: 0, value: 'hanging' }] }); // offset 0
+    expect(await latestOffset(broker.bootstrap, 'tools-hanging', 0, 1)).toBe(0);
+
+    // The tool finds the producer by its transaction's start offset (DescribeProducers), then WriteTxnMarkers.
+    expect(await tool(['abort', '--topic', 'tools-hanging', '--partition', '0', '--start-offset', '0'])).toEqual([]);
+    expect(await latestOffset(broker.bootstrap, 'tools-hanging', 0, 1)).toBe(2);
+    const fetched = await rawFetch(broker.bootstrap, 'tools-hanging', 0, 1);
+    expect(fetched.batches.map((b) => [b.baseOffset, b.content])).toEqual([
+      [0, ['hanging']],
+      [1, ['ABORT']],
+    ]);
+    expect(fetched.abortedTransactions).toEqual([{ producerId: fetched.batches[0].producerId, firstOffset: 0 }]);
+    const [row] = await tool(['describe-producers', '--topic', 'tools-hanging', '--partition', '0']);
+    expect(row).toMatchObject({ ProducerId: String(fetched.batches[0].producerId), CurrentTransactionStartOffset: 'None' });
   });
 });
