@@ -17,6 +17,10 @@
  * - acks=-1 on a standalone broker is acks=1: this broker is the only replica, so an append is committed once
  *   written. The timeout therefore never expires;
  * - transactional batches without a transactional id: TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition;
+ * - KIP-890 part 1 (`transaction.partition.verification.enable`, default true): a producer's first transactional
+ *   batch on a partition is checked with the transaction coordinator; not in the transaction → INVALID_TXN_STATE,
+ *   fenced → INVALID_PRODUCER_EPOCH, coordinator busy or absent → NOT_ENOUGH_REPLICAS (see
+ *   transactions/produce-verification.ts), with log start offset -1;
  * - idempotent and transactional batches go through storage's producer state (Kafka's ProducerAppendInfo):
  *   OUT_OF_ORDER_SEQUENCE_NUMBER, INVALID_PRODUCER_EPOCH, INVALID_TXN_STATE, answered like any other append
  *   failure after the log was found (the partition's log start offset, no message). A retry of one of the
@@ -32,6 +36,7 @@ import { KafkaStorageError, PartitionLog } from '@tributary/storage';
 import { appendSettings } from '../produce/append-settings';
 import { checkRecordsForVersion, isTransactional, prepareProducedRecords } from '../produce/prepare-records';
 import { RecordValidationError } from '../produce/produce-errors';
+import { verifyProducedTransaction } from '../transactions/produce-verification';
 import { brokersOnListener } from './broker-endpoints';
 import { RequestContext, NO_RESPONSE, closeConnection, defineHandler } from './handler';
 
@@ -139,6 +144,11 @@ function producePartition(
     const settings = appendSettings(topic, services.config);
     if (request.acks === -1 && state.isr.length < settings.minInsyncReplicas) {
       return failure(partition.index, ErrorCode.NOT_ENOUGH_REPLICAS, log.logStartOffset);
+    }
+    if (request.transactionalId !== null && isTransactional(records)) {
+      // KIP-890: the partition must be in the producer's transaction before its first batch lands here.
+      const unverified = verifyProducedTransaction(services, request.transactionalId, records, log);
+      if (unverified !== ErrorCode.NONE) return failure(partition.index, unverified);
     }
     const nowMs = services.clock.nowMs();
     const prepared = prepareProducedRecords(records, { name: `${topicName}-${partition.index}`, config: log.config, settings, nowMs });

@@ -33,8 +33,7 @@ export function transactionalOffsetsVerifier(services: BrokerServices, request: 
     try {
       const log = services.logs.partition(OFFSETS_TOPIC, offsetsPartition);
       if (log === undefined) return ErrorCode.NOT_LEADER_OR_FOLLOWER;
-      const ongoing = log.activeProducers().some((p) => p.producerId === producerId && p.producerEpoch === producerEpoch && p.currentTxnStartOffset >= 0n);
-      if (ongoing) return ErrorCode.NONE;
+      if (log.hasOngoingTransaction(producerId, producerEpoch)) return ErrorCode.NONE;
     } catch (error) {
       if (error instanceof KafkaStorageError) return ErrorCode.KAFKA_STORAGE_ERROR;
       throw error;

@@ -10,8 +10,13 @@
  * PRODUCER_FENCED → INVALID_PRODUCER_EPOCH; retriable coordinator states → NOT_ENOUGH_REPLICAS (which every
  * client retries without refreshing metadata).
  */
-import { ErrorCode } from '@tributary/protocol';
+import { BatchField, ErrorCode } from '@tributary/protocol';
+import { partitionFor } from '@tributary/group-coordinator';
+import { PartitionLog } from '@tributary/storage';
 import { TopicPartition, TransactionCoordinator } from '@tributary/txn-coordinator';
+import type { BrokerServices } from '../handlers/handler';
+
+const TRANSACTION_STATE_TOPIC = '__transaction_state';
 
 const RETRIABLE_FOR_PRODUCER = new Set<number>([
   ErrorCode.CONCURRENT_TRANSACTIONS,
@@ -44,4 +49,25 @@ function producerError(errorCode: ErrorCode): ErrorCode {
   if (errorCode === ErrorCode.TRANSACTION_ABORTABLE) return ErrorCode.INVALID_TXN_STATE;
   if (RETRIABLE_FOR_PRODUCER.has(errorCode)) return ErrorCode.NOT_ENOUGH_REPLICAS;
   return errorCode;
+}
+
+/**
+ * The error Produce answers for transactional `records` (v2 batches, transactional bit set) on `log`, or NONE
+ * when they may be appended. Only a producer's first transactional batch on a partition is asked about, as
+ * Kafka does: once its transaction is open here (at this epoch), it was verified when it began. Check and append
+ * run in one turn of the event loop, so no marker can slip in between them (Kafka needs a verification guard
+ * for that).
+ */
+export function verifyProducedTransaction(services: BrokerServices, transactionalId: string, records: Buffer, log: PartitionLog): ErrorCode {
+  if (!services.config.bool('transaction.partition.verification.enable')) return ErrorCode.NONE;
+  const producerId = records.readBigInt64BE(BatchField.PRODUCER_ID);
+  const producerEpoch = records.readInt16BE(BatchField.PRODUCER_EPOCH);
+  if (log.hasOngoingTransaction(producerId, producerEpoch)) return ErrorCode.NONE;
+  const transactions = services.transactions;
+  const stateTopic = services.metadata.topic(TRANSACTION_STATE_TOPIC);
+  const leader = stateTopic?.partitions[partitionFor(transactionalId, transactions.transactionPartitions)]?.leaderId;
+  // No coordinator to ask: Kafka's manager answers COORDINATOR_NOT_AVAILABLE, which the producer retries.
+  if (leader === undefined || leader < 0) return producerError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  const tp: TopicPartition = { topic: log.topic, partition: log.partition };
+  return verifyTransactionalProduce(transactions.coordinator, transactionalId, producerId, producerEpoch, [tp]).get(tp) ?? ErrorCode.NONE;
 }

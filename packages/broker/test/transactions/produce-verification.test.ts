@@ -1,4 +1,5 @@
-import { ErrorCode } from '@tributary/protocol';
+import { ApiKey, ErrorCode, ProducerId, TopicName, TransactionalId, buildRecordBatch } from '@tributary/protocol';
+import { Harness, openHarness } from '../harness';
 import { InMemoryCoordinatorLog, ManualScheduler } from '@tributary/group-coordinator';
 import { ProducerIdManager, TransactionCoordinator } from '@tributary/txn-coordinator';
 import { verifyTransactionalProduce } from '../../src/transactions/produce-verification';
@@ -48,5 +49,80 @@ describe('transactional produce verification (KIP-890 part 1)', () => {
     expect([...verifyTransactionalProduce(stuck, 'tx', init.producerId, 0, [tp])]).toEqual([[tp, ErrorCode.NOT_ENOUGH_REPLICAS]]);
     stuck.shutdown();
     coordinator.shutdown();
+  });
+});
+
+describe('Produce verifies a transaction’s first batch on a partition with the coordinator (KIP-890 part 1)', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  const transactionalBatch = (producerId: bigint, producerEpoch: number, baseSequence: number) =>
+    buildRecordBatch({
+      isTransactional: true,
+      producerId,
+      producerEpoch,
+      baseSequence,
+      records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(`seq ${baseSequence}`) }],
+    });
+
+  async function produce(partition: number, records: Buffer) {
+    const response = await harness.call(ApiKey.Produce, 9, {
+      transactionalId: 'tx' as TransactionalId,
+      acks: -1,
+      timeoutMs: 1000,
+      topicData: [{ name: 'orders' as TopicName, partitionData: [{ index: partition, records }] }],
+    });
+    return response.responses[0]!.partitionResponses[0]!;
+  }
+
+  async function transactionalProducer(config: Record<string, string> = {}) {
+    harness = await openHarness(config);
+    const created = await harness.metadata.createTopic({ name: 'orders', numPartitions: 2, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
+    expect(created.errorCode).toBe(ErrorCode.NONE);
+    for (let attempt = 0; attempt < 200; attempt++) {
+      const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] });
+      if (found.coordinators[0]!.errorCode === ErrorCode.NONE) break;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await harness.settled();
+    await harness.transactions.loaded();
+    const init = await harness.call(ApiKey.InitProducerId, 4, { transactionalId: 'tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 });
+    expect(init.errorCode).toBe(ErrorCode.NONE);
+    return init;
+  }
+
+  const addPartition = (producerId: bigint, producerEpoch: number, partition: number) =>
+    harness.call(ApiKey.AddPartitionsToTxn, 3, {
+      transactions: [],
+      v3AndBelowTransactionalId: 'tx' as TransactionalId,
+      v3AndBelowProducerId: producerId as ProducerId,
+      v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: 'orders' as TopicName, partitions: [partition] }],
+    });
+
+  it('refuses a partition never added to the transaction with INVALID_TXN_STATE and writes nothing; an added one takes every batch', async () => {
+    const { producerId, producerEpoch } = await transactionalProducer();
+    const refused = await produce(1, transactionalBatch(producerId, producerEpoch, 0));
+    expect([refused.errorCode, refused.baseOffset, refused.logStartOffset]).toEqual([ErrorCode.INVALID_TXN_STATE, -1n, -1n]);
+    expect(harness.logs.partition('orders', 1)!.logEndOffset).toBe(0n);
+
+    expect((await addPartition(producerId, producerEpoch, 0)).resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode).toBe(ErrorCode.NONE);
+    expect(await produce(0, transactionalBatch(producerId, producerEpoch, 0))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
+    // The transaction is open on the partition now: later batches are not asked about again.
+    expect(harness.logs.partition('orders', 0)!.hasOngoingTransaction(producerId, producerEpoch)).toBe(true);
+    expect(await produce(0, transactionalBatch(producerId, producerEpoch, 1))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 1n });
+  });
+
+  it('answers a batch from a fenced epoch INVALID_PRODUCER_EPOCH before the log sees it', async () => {
+    const first = await transactionalProducer();
+    const second = await harness.call(ApiKey.InitProducerId, 4, { transactionalId: 'tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 });
+    expect([second.producerId, second.producerEpoch]).toEqual([first.producerId, first.producerEpoch + 1]);
+    expect((await produce(0, transactionalBatch(first.producerId, first.producerEpoch, 0))).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(harness.logs.partition('orders', 0)!.logEndOffset).toBe(0n);
+  });
+
+  it('with transaction.partition.verification.enable=false, the batch is stored without asking', async () => {
+    const { producerId, producerEpoch } = await transactionalProducer({ 'transaction.partition.verification.enable': 'false' });
+    expect(await produce(1, transactionalBatch(producerId, producerEpoch, 0))).toMatchObject({ errorCode: ErrorCode.NONE, baseOffset: 0n });
   });
 });

@@ -130,7 +130,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   key('transaction.abort.timed.out.transaction.cleanup.interval.ms', INT, '10000', { validate: atLeast(1) }),
   key('transaction.remove.expired.transaction.cleanup.interval.ms', INT, '3600000', { validate: atLeast(1) }),
   key('producer.id.expiration.ms', INT, '86400000', { validate: atLeast(1) }),
-  // KIP-890: checked by TxnOffsetCommit before it appends (Produce does not verify yet).
+  // KIP-890: checked by Produce and TxnOffsetCommit before a transaction first writes to a partition.
   key('transaction.partition.verification.enable', BOOL, 'true'),
   // ZooKeeper: read by the ZooKeeper metadata mode (a later issue); ignored by standalone.
   unused('zookeeper.connect', STR, null),

@@ -268,6 +268,16 @@ export class PartitionLog {
     return this.producerState.activeProducers();
   }
 
+  /**
+   * Whether this producer, at this epoch, has a transaction open on this partition (Kafka's
+   * UnifiedLog.hasOngoingTransaction): its first transactional batch here was verified with the coordinator,
+   * so later ones need not be.
+   */
+  hasOngoingTransaction(producerId: bigint, producerEpoch: number): boolean {
+    const entry = this.producerState.lastEntry(producerId);
+    return entry !== undefined && entry.currentTxnFirstOffset !== undefined && entry.producerEpoch === producerEpoch;
+  }
+
   /** Forgets producers idle longer than `producer.id.expiration.ms` without an open transaction here. */
   removeExpiredProducers(): number {
     return this.producerState.removeExpiredProducers(this.clock.nowMs());
