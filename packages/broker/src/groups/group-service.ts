@@ -66,7 +66,7 @@ export class GroupService {
       groupPartitions: this.coordinator.config.offsetsTopicNumPartitions,
       transactionPartitions: this.options.config().int('transaction.state.log.num.partitions'),
       leaderOf: (type, partition) => {
-        // The transaction coordinator is issue 6: until then no transactional id has a coordinator.
+        // Transactional ids are located by the TransactionService (FindCoordinator combines both); not here.
         if (type !== CoordinatorType.Group) return null;
         return this.groupCoordinatorNode(partition, listenerName);
       },
