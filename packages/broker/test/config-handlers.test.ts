@@ -101,6 +101,18 @@ describe('DescribeConfigs', () => {
     expect((await describe1(BROKER, '', null)).results[0]).toMatchObject({ errorCode: 0, configs: [] });
     expect((await describe1(BROKER, '2', null)).results[0]).toMatchObject({ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'Unexpected broker id, expected 1 or empty string, but received 2' });
   });
+
+  test("Kafka's internal keys (producer.id.expiration.check.interval.ms) are listed only when set", async () => {
+    const names = async () => (await describe1(BROKER, '1', null)).results[0].configs.map((config) => config.name);
+    await withTopic();
+    expect(await names()).toContain('producer.id.expiration.ms');
+    expect(await names()).not.toContain('producer.id.expiration.check.interval.ms');
+    await h.close();
+    await withTopic({ 'producer.id.expiration.check.interval.ms': '500' });
+    expect((await describe1(BROKER, '1', ['producer.id.expiration.check.interval.ms'])).results[0].configs).toEqual([
+      { name: 'producer.id.expiration.check.interval.ms', value: '500', readOnly: true, isDefault: false, configSource: 4, isSensitive: false, synonyms: [{ name: 'producer.id.expiration.check.interval.ms', value: '500', source: 4 }, { name: 'producer.id.expiration.check.interval.ms', value: '600000', source: 5 }], configType: 3, documentation: null },
+    ]);
+  });
 });
 
 describe('AlterConfigs and IncrementalAlterConfigs', () => {

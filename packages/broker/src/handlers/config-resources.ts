@@ -62,9 +62,11 @@ export function describeTopicConfigs(topic: TopicMetadata, broker: BrokerConfig,
 }
 
 export function describeBrokerConfigs(broker: BrokerConfig, includeSynonyms: boolean): Entry[] {
-  return BROKER_CONFIG_DEFS.map((def) => {
+  return BROKER_CONFIG_DEFS.flatMap((def) => {
     const sensitive = def.type === ConfigType.Password;
     const synonyms = broker.synonyms(brokerSynonymGroup(def.name), def.name);
+    // Kafka lists its internal keys only when they were set (KafkaConfig.nonInternalValues plus the originals).
+    if (def.internal && synonyms.every((synonym) => synonym.source === ConfigSource.DefaultConfig)) return [];
     return {
       name: def.name,
       value: sensitive ? null : broker.text(def.name),

@@ -38,6 +38,7 @@ export function openBrokerLogs(options: { config: BrokerConfig; metadata: Cluste
     cleanerBackoffMs: config.int('log.cleaner.backoff.ms'),
     // Read at each check, so a dynamic change of producer.id.expiration.ms applies (Kafka reconfigures it too).
     producerIdExpirationMs: () => metadata.brokerConfig().int('producer.id.expiration.ms'),
+    producerIdExpirationCheckIntervalMs: config.int('producer.id.expiration.check.interval.ms'),
   });
   const logs = new BrokerLogs(manager, metadata, logger);
   let closed = false;

@@ -10,6 +10,8 @@ import { ConfigDef, ConfigType, atLeast, between, eachOneOf, oneOf } from './con
 export interface BrokerConfigDef extends ConfigDef {
   /** False for keys Tributary accepts but does not act on (yet). */
   used: boolean;
+  /** Kafka defines the key as internal: it is taken from server.properties, but DescribeConfigs lists it only when set. */
+  internal?: boolean;
 }
 
 const LONG_MAX = '9223372036854775807';
@@ -130,6 +132,7 @@ export const BROKER_CONFIG_DEFS: readonly BrokerConfigDef[] = [
   key('transaction.abort.timed.out.transaction.cleanup.interval.ms', INT, '10000', { validate: atLeast(1) }),
   key('transaction.remove.expired.transaction.cleanup.interval.ms', INT, '3600000', { validate: atLeast(1) }),
   key('producer.id.expiration.ms', INT, '86400000', { validate: atLeast(1) }),
+  key('producer.id.expiration.check.interval.ms', INT, '600000', { validate: atLeast(1), internal: true }),
   // KIP-890: checked by Produce and TxnOffsetCommit before a transaction first writes to a partition.
   key('transaction.partition.verification.enable', BOOL, 'true'),
   // ZooKeeper: read by the ZooKeeper metadata mode (a later issue); ignored by standalone.
