@@ -1,4 +1,3 @@
 export { GroupService, GroupServiceOptions } from './group-service';
-export { PartitionCoordinatorLog, OFFSETS_TOPIC } from './partition-coordinator-log';
-export { OffsetsTopicCreator } from './offsets-topic';
+export { OFFSETS_TOPIC, offsetsTopicSpec } from './offsets-topic';
 export { brokerScheduler } from './broker-scheduler';

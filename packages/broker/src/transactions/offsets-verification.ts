@@ -21,7 +21,7 @@ import { ErrorCode, TxnOffsetCommitRequest } from '@tributary/protocol';
 import { TransactionVerifier, partitionFor } from '@tributary/group-coordinator';
 import { KafkaStorageError } from '@tributary/storage';
 import type { BrokerServices } from '../handlers/handler';
-import { OFFSETS_TOPIC } from '../groups/partition-coordinator-log';
+import { OFFSETS_TOPIC } from '../groups/offsets-topic';
 
 const TRANSACTION_STATE_TOPIC = '__transaction_state';
 

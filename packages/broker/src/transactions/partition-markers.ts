@@ -20,7 +20,7 @@ import { ClusterMetadata, Clock, systemClock } from '@tributary/metadata';
 import { ControlRecordType, ErrorCode, TributaryError, buildControlBatch } from '@tributary/protocol';
 import { AppendOrigin, KafkaStorageError, PartitionLog } from '@tributary/storage';
 import type { GroupService } from '../groups/group-service';
-import { OFFSETS_TOPIC } from '../groups/partition-coordinator-log';
+import { OFFSETS_TOPIC } from '../groups/offsets-topic';
 import type { Logger } from '../logger';
 import type { LogService } from '../logs/log-service';
 

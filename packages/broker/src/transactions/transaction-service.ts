@@ -3,9 +3,10 @@
  * `__transaction_state` logs, with producer ids from the cluster metadata's durable blocks and markers written
  * through the partition-side marker writer; loads every partition of the topic this broker leads (at start and
  * when the topic is created); and answers FindCoordinator's "who coordinates this transactional id", creating
- * the topic on first use as Kafka does.
+ * the topic on first use as Kafka does (the partition bookkeeping is coordinators/coordinator-partitions.ts,
+ * shared with the group coordinator).
  */
-import { BrokerConfig, ClusterMetadata, MetadataChange, PartitionState, TopicMetadata } from '@tributary/metadata';
+import { BrokerConfig, ClusterMetadata, TopicMetadata } from '@tributary/metadata';
 import { CoordinatorNode, Scheduler } from '@tributary/group-coordinator';
 import {
   ProducerIdManager,
@@ -16,8 +17,9 @@ import {
 } from '@tributary/txn-coordinator';
 import { Logger } from '../logger';
 import type { LogService } from '../logs/log-service';
-import { TransactionStateLog } from './transaction-state-log';
-import { TransactionStateTopicCreator } from './transaction-state-topic';
+import { CoordinatorPartitions } from '../coordinators/coordinator-partitions';
+import { InternalTopicLog } from '../coordinators/internal-topic-log';
+import { transactionStateTopicSpec } from './transaction-state-topic';
 
 export interface TransactionServiceOptions {
   metadata: ClusterMetadata;
@@ -32,17 +34,12 @@ export interface TransactionServiceOptions {
 
 export class TransactionService {
   readonly coordinator: TransactionCoordinator;
-  private readonly topicCreator: TransactionStateTopicCreator;
-  private readonly unsubscribe: () => void;
-  private readonly loads = new Set<Promise<void>>();
+  private readonly partitions: CoordinatorPartitions;
 
-  private constructor(private readonly options: TransactionServiceOptions) {
+  private constructor(options: TransactionServiceOptions) {
     const { metadata, logger } = options;
     this.coordinator = new TransactionCoordinator({
-      log: new TransactionStateLog({
-        logs: options.logs,
-        leaderEpoch: (partition) => metadata.topic(TRANSACTION_STATE_TOPIC)?.partitions[partition]?.leaderEpoch,
-      }),
+      log: new InternalTopicLog({ topic: TRANSACTION_STATE_TOPIC, logs: options.logs, metadata }),
       scheduler: options.scheduler,
       producerIds: new ProducerIdManager(metadata, (error) => logger.error({ err: error }, 'cannot reserve a block of producer ids')),
       markers: options.markers,
@@ -50,16 +47,20 @@ export class TransactionService {
       logger,
       partitionExists: (topic, partition) => metadata.topic(topic)?.partitions[partition] !== undefined,
     });
-    this.topicCreator = new TransactionStateTopicCreator(metadata, options.config, logger);
-    this.unsubscribe = metadata.subscribe((change) => this.onMetadataChange(change));
+    this.partitions = new CoordinatorPartitions({
+      topic: transactionStateTopicSpec,
+      coordinator: this.coordinator,
+      metadata,
+      config: options.config,
+      logger,
+    });
   }
 
   /** Builds the service, starts its timers, and begins loading the partitions this broker leads. */
   static start(options: TransactionServiceOptions): TransactionService {
     const service = new TransactionService(options);
     service.coordinator.startup();
-    const topic = options.metadata.topic(TRANSACTION_STATE_TOPIC);
-    if (topic !== undefined) service.loadLedPartitions(topic);
+    service.partitions.loadLedPartitions();
     return service;
   }
 
@@ -73,61 +74,17 @@ export class TransactionService {
    * there is none: the topic does not exist yet (its creation starts here) or the partition has no leader.
    */
   coordinatorNode(partition: number, listenerName: string): CoordinatorNode | null {
-    const { metadata } = this.options;
-    const topic = metadata.topic(TRANSACTION_STATE_TOPIC);
-    if (topic === undefined) {
-      void this.topicCreator.ensure();
-      return null;
-    }
-    const state = topic.partitions[partition];
-    const leaderId = state?.leaderId;
-    if (leaderId === undefined || leaderId < 0) return null;
-    // The topic may be visible before its creation was announced to listeners: start the load here, so the
-    // producer's next request gets COORDINATOR_LOAD_IN_PROGRESS rather than NOT_COORDINATOR.
-    if (leaderId === metadata.localBrokerId && !this.coordinator.ownsPartition(partition) && !this.coordinator.isPartitionLoading(partition)) {
-      this.load([state]);
-    }
-    const endpoint = metadata
-      .brokers()
-      .find((broker) => broker.brokerId === leaderId)
-      ?.endpoints.find((candidate) => candidate.listenerName === listenerName);
-    return endpoint === undefined ? null : { nodeId: leaderId, host: endpoint.host, port: endpoint.port };
+    return this.partitions.coordinatorNode(partition, listenerName);
   }
 
   /** Resolves once every partition load started so far has finished (for tests and orderly shutdown). */
   async loaded(): Promise<void> {
-    while (this.loads.size > 0) await Promise.allSettled([...this.loads]);
+    await this.partitions.loaded();
   }
 
   shutdown(): void {
-    this.unsubscribe();
+    this.partitions.close();
     this.coordinator.shutdown();
-  }
-
-  private onMetadataChange(change: MetadataChange): void {
-    if (change.kind === 'brokerConfigsChanged' || change.topic.name !== TRANSACTION_STATE_TOPIC) return;
-    if (change.kind === 'topicCreated' || change.kind === 'partitionsCreated') {
-      this.loadLedPartitions(change.topic);
-    } else if (change.kind === 'topicDeleted') {
-      for (const partition of change.topic.partitions) this.coordinator.unloadPartition(partition.partitionIndex);
-    }
-  }
-
-  private loadLedPartitions(topic: TopicMetadata): void {
-    this.load(topic.partitions.filter((partition) => partition.leaderId === this.options.metadata.localBrokerId));
-  }
-
-  private load(partitions: readonly PartitionState[]): void {
-    const { logger } = this.options;
-    const loads = partitions.map((partition) =>
-      // The partition's leader epoch is the coordinator epoch: markers carry it, and partitions refuse older ones.
-      this.coordinator.loadPartition(partition.partitionIndex, partition.leaderEpoch).catch((error: unknown) => {
-        logger.error({ err: error, partition: partition.partitionIndex }, `cannot load ${TRANSACTION_STATE_TOPIC}-${partition.partitionIndex}`);
-      }),
-    );
-    const load = Promise.all(loads).then(() => undefined);
-    this.loads.add(load);
-    void load.finally(() => this.loads.delete(load));
   }
 }
 
