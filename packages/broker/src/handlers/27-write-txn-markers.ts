@@ -9,7 +9,8 @@
  * Not checked: the CLUSTER_ACTION authorization, since this broker has no authorizer.
  */
 import { ApiKey, ProducerId, TopicName, WriteTxnMarkersResponse } from '@tributary/protocol';
-import { PartitionMarkerResult, PartitionMarkerWriter } from '../transactions/partition-markers';
+import type { PartitionMarkerResult } from '@tributary/txn-coordinator';
+import { PartitionMarkerWriter } from '../transactions/partition-markers';
 import { BrokerServices, defineHandler } from './handler';
 
 export const writeTxnMarkersHandler = defineHandler({

@@ -19,25 +19,11 @@
 import { ClusterMetadata, Clock, systemClock } from '@tributary/metadata';
 import { ControlRecordType, ErrorCode, TributaryError, buildControlBatch } from '@tributary/protocol';
 import { AppendOrigin, KafkaStorageError, PartitionLog } from '@tributary/storage';
+import type { PartitionMarkerResult, TransactionMarkerRequest, TransactionMarkerSink } from '@tributary/txn-coordinator';
 import type { GroupService } from '../groups/group-service';
 import { OFFSETS_TOPIC } from '../groups/offsets-topic';
 import type { Logger } from '../logger';
 import type { LogService } from '../logs/log-service';
-
-export interface TransactionMarkerRequest {
-  producerId: bigint;
-  producerEpoch: number;
-  coordinatorEpoch: number;
-  /** true: COMMIT markers; false: ABORT markers. */
-  committed: boolean;
-  partitions: readonly { topic: string; partition: number }[];
-}
-
-export interface PartitionMarkerResult {
-  topic: string;
-  partition: number;
-  errorCode: number;
-}
 
 export interface PartitionMarkerWriterDeps {
   logs: LogService;
@@ -55,7 +41,7 @@ export interface PartitionMarkerWriterDeps {
 
 type LedPartition = { ok: true; log: PartitionLog; leaderEpoch: number | undefined } | { ok: false; errorCode: ErrorCode };
 
-export class PartitionMarkerWriter {
+export class PartitionMarkerWriter implements TransactionMarkerSink {
   private readonly clock: Clock;
 
   constructor(private readonly deps: PartitionMarkerWriterDeps) {
