@@ -11,26 +11,16 @@ import path from 'node:path';
 import { describeWithPeers } from '../helpers/peers';
 import { createTopics, kafkaClient } from './clients';
 import { brokerKind, brokerPeers, startTestBroker, type TestBroker } from './test-broker';
+import { seedFromEnv, seededRandom } from '@tributary/storage';
 
 const ROUNDS = Number(process.env.TXN_CRASH_ROUNDS ?? 20);
 const PARTITIONS = 3;
 const TOPIC = 'crash-txn';
 /** Short, so that a transaction the crash left open is aborted by its timeout within a round. */
 const TRANSACTION_TIMEOUT_MS = 3_000;
-const SEED = process.env.TRIBUTARY_SEED ? Number(process.env.TRIBUTARY_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = seedFromEnv();
 
 jest.setTimeout(brokerKind === 'kafka' ? 900_000 : 240_000);
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface ChildReport {
   committed: Map<string, number>;
@@ -147,7 +137,7 @@ describeWithPeers(brokerPeers(), `transactions survive SIGKILL of the broker (ag
   });
 
   test(`${ROUNDS} rounds of SIGKILL mid-transaction: every committed transaction whole, no aborted or half one`, async () => {
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const committed = new Map<string, number>();
     const aborted = new Set<string>();
     let visible = 0;

@@ -1,21 +1,10 @@
 import { FrameDecoder, InvalidFrameSizeError } from '../src/server/frame-decoder';
+import { seededRandom } from '@tributary/storage';
 
 function frame(body: Buffer): Buffer {
   const prefix = Buffer.alloc(4);
   prefix.writeInt32BE(body.length);
   return Buffer.concat([prefix, body]);
-}
-
-/** A small seeded generator (mulberry32), so a failing split can be replayed from the printed seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('FrameDecoder', () => {
@@ -50,7 +39,7 @@ describe('FrameDecoder', () => {
 
   test('reassembles any split of a stream of frames (seeded)', () => {
     const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
-    const rnd = random(seed);
+    const rnd = seededRandom(seed);
     try {
       for (let round = 0; round < 50; round++) {
         const bodies = Array.from({ length: 1 + Math.floor(rnd() * 20) }, (_, i) => Buffer.alloc(Math.floor(rnd() * 300), (round + i) & 0xff));

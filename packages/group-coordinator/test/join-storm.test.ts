@@ -1,23 +1,7 @@
 import { ErrorCode, JoinGroupResponse } from '@tributary/protocol';
 import { ClassicGroup, GroupState } from '../src';
 import { GROUP, Harness, flush, subscription } from './harness';
-
-/** mulberry32: small, seedable, good enough to pick actions. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function seed(): number {
-  const fromEnv = process.env.TRIBUTARY_SEED;
-  return fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) >>> 0 : Math.floor(Math.random() * 0xffffffff) >>> 0;
-}
+import { seedFromEnv, seededRandom } from '@tributary/storage';
 
 type Phase = 'out' | 'joining' | 'syncing' | 'stable' | 'crashed';
 
@@ -78,7 +62,7 @@ function checkInvariants(group: ClassicGroup | undefined, maxSize: number): void
 
 describe('join storm: 50 members joining, syncing, heartbeating, leaving and crashing in a seeded random order', () => {
   it('keeps the group consistent after every step and settles into one Stable generation', async () => {
-    const runSeed = seed();
+    const runSeed = seedFromEnv();
     // Printed so a failure can be replayed with TRIBUTARY_SEED=<seed>.
     console.log(`join storm seed: ${runSeed} (replay with TRIBUTARY_SEED=${runSeed})`);
     const random = seededRandom(runSeed);

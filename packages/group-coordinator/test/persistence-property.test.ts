@@ -4,17 +4,7 @@
 import { ErrorCode, asGroupId, asTopicName } from '@tributary/protocol';
 import { ClassicGroup, GroupCoordinator } from '../src';
 import { Harness, flush } from './harness';
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seedFromEnv, seededRandom } from '@tributary/storage';
 
 function offsetsOf(group: ClassicGroup | undefined): string[] {
   if (group === undefined) return [];
@@ -48,8 +38,7 @@ async function compareWithReload(h: Harness, groupIds: string[]): Promise<void> 
 
 describe('persistence property: the log always reloads into the live state', () => {
   it('holds after a seeded random history of commits, deletions, rebalances and expiry', async () => {
-    const fromEnv = process.env.TRIBUTARY_SEED;
-    const seed = fromEnv !== undefined && fromEnv !== '' ? Number(fromEnv) >>> 0 : Math.floor(Math.random() * 0xffffffff) >>> 0;
+    const seed = seedFromEnv();
     console.log(`persistence property seed: ${seed} (replay with TRIBUTARY_SEED=${seed})`);
     const random = seededRandom(seed);
     const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)];

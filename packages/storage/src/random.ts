@@ -27,6 +27,12 @@ export class SeededRandom {
   }
 }
 
+/** The same generator as a plain function returning floats in [0, 1), for code that takes `() => number`. */
+export function seededRandom(seed: number): () => number {
+  const generator = new SeededRandom(seed);
+  return () => generator.next();
+}
+
 /** A seed from the environment (`TRIBUTARY_SEED`) when replaying, otherwise a fresh one. */
 export function seedFromEnv(env: NodeJS.ProcessEnv = process.env): number {
   const fromEnv = env.TRIBUTARY_SEED;

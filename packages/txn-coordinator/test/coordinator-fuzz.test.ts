@@ -12,23 +12,13 @@
 import { ErrorCode } from '@tributary/protocol';
 import { PartitionMarkerResult, TransactionMarkerRequest } from '../src';
 import { Harness, flush } from './harness';
+import { seedFromEnv, seededRandom } from '@tributary/storage';
 
-const SEED = process.env.TRIBUTARY_SEED ? Number(process.env.TRIBUTARY_SEED) : Math.floor(Math.random() * 2 ** 31);
+const SEED = seedFromEnv();
 const HISTORIES = 15;
 const STEPS = 150;
 const IDS = ['alpha', 'beta', 'gamma'];
 const TOPICS = ['t0', 't1'];
-
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Written {
   producerId: bigint;
@@ -48,7 +38,7 @@ interface Acknowledged {
 
 test(`seeded histories keep every acknowledged commit or abort (seed ${SEED})`, async () => {
   console.log(`[txn-coordinator fuzz] seed=${SEED} (replay with TRIBUTARY_SEED=${SEED})`);
-  const random = seeded(SEED);
+  const random = seededRandom(SEED);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)];
   let checkedMarkers = 0;
   let restarts = 0;
