@@ -6,12 +6,10 @@
  * v4 verify-only), AddOffsetsToTxn, EndTxn in every state, DescribeTransactions and ListTransactions with their
  * filters. Producer ids and start times are compared by role, not value: each broker allocates its own.
  */
-import { ApiKey, ApiMessages, ErrorCode, ProducerId, TransactionalId, ZERO_UUID, asGroupId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, ProducerId, TransactionalId, asGroupId, asTopicName } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
-import { RawClient } from './raw-client';
-import { TributaryProcess } from './tributary-process';
-import { ZkKafka, startZkKafka } from './zk-kafka';
+import { RequestFor, SideBySide, metadataRequest } from './side-by-side';
 
 const SETTINGS = {
   'broker.id': '1',
@@ -30,20 +28,12 @@ const pid = (id: bigint) => id as ProducerId;
 
 describeWithPeers(['kafka-tools', 'zookeeper'], 'the transaction coordinator answers like Kafka 3.9', () => {
   const tempDir = useTempDirs('like-kafka-coordinator');
-  let kafka: ZkKafka;
-  let tributary: TributaryProcess;
-  const clients: RawClient[] = [];
-  let correlationId = 0;
+  let brokers: SideBySide;
   /** Per broker: every producer id it handed out, in order, so answers compare by role ("the 2nd id"). */
   const producerIds: bigint[][] = [[], []];
 
   beforeAll(async () => {
-    [kafka, tributary] = await Promise.all([
-      startZkKafka(SETTINGS),
-      TributaryProcess.start(tempDir(), Object.entries(SETTINGS).map(([key, value]) => `${key}=${value}`)),
-    ]);
-    clients.push(await RawClient.connect(kafka.host, kafka.port), await RawClient.connect(tributary.host, tributary.port));
-    await until('Kafka knows its controller', async () => ((await each(() => [ApiKey.Metadata, 12, metadataRequest()]))[0] as { controllerId: number }).controllerId !== -1);
+    brokers = await SideBySide.start(tempDir(), SETTINGS, 'like-kafka-coordinator');
     const created = (await each(() => [
       ApiKey.CreateTopics,
       7,
@@ -57,30 +47,16 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'the transaction coordinator ans
   }, 120_000);
 
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all([kafka?.stop(), tributary?.stop()]);
+    await brokers?.stop();
   }, 60_000);
 
-  async function each<K extends ApiKey>(build: (broker: number) => [K, number, ApiMessages[K]['request']]): Promise<[unknown, unknown]> {
-    const id = ++correlationId;
-    const answers = await Promise.all(
-      clients.map(async (client, broker) => {
-        const [apiKey, version, request] = build(broker);
-        const before = client.frames.length;
-        client.send(encodeRequestFrame(apiKey, version, id, 'like-kafka-coordinator', request));
-        await client.until(() => client.frames.length > before || client.closed, 'an answer');
-        if (client.closed) return 'closed';
-        const { correlationId: answered, response } = decodeResponseFrame(apiKey, version, client.frames[before]);
-        expect(answered).toBe(id);
-        if (apiKey === ApiKey.InitProducerId) {
-          const init = response as ApiMessages[ApiKey.InitProducerId]['response'];
-          if (init.errorCode === ErrorCode.NONE && !producerIds[broker].includes(init.producerId)) producerIds[broker].push(init.producerId);
-        }
-        return response;
-      }),
-    );
-    return [answers[0], answers[1]];
-  }
+  /** Both answers, Kafka's first; every producer id a broker hands out is remembered in order, for normalize. */
+  const each = <K extends ApiKey>(build: RequestFor<K>) =>
+    brokers.each(build, (apiKey, response, broker) => {
+      if (apiKey !== ApiKey.InitProducerId) return;
+      const init = response as ApiMessages[ApiKey.InitProducerId]['response'];
+      if (init.errorCode === ErrorCode.NONE && !producerIds[broker].includes(init.producerId)) producerIds[broker].push(init.producerId);
+    });
 
   /** The same request to both (or one built per broker); Tributary's answer must equal Kafka's once normalized. */
   async function expectSame<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request'] | ((broker: number) => ApiMessages[K]['request'])) {
@@ -90,13 +66,7 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'the transaction coordinator ans
     return answers as [ApiMessages[K]['response'], ApiMessages[K]['response']];
   }
 
-  async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
-    for (let attempt = 0; attempt < 300; attempt++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting until ${what}`);
-  }
+  const until = (what: string, condition: () => Promise<boolean>) => brokers.until(what, condition);
 
   /** What legitimately differs between the brokers replaced: endpoints, producer ids by role, times. */
   function normalize(value: unknown, key: string, broker: number): unknown {
@@ -276,11 +246,3 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'the transaction coordinator ans
   });
 });
 
-function metadataRequest(names?: string[]): ApiMessages[ApiKey.Metadata]['request'] {
-  return {
-    topics: names === undefined ? null : names.map((name) => ({ topicId: ZERO_UUID, name: asTopicName(name) })),
-    allowAutoTopicCreation: false,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-  };
-}

@@ -6,12 +6,10 @@
  * and the staged offsets becoming visible only once the transaction commits. Producer ids differ between the two
  * brokers, so those requests are built per broker from each one's own InitProducerId answer.
  */
-import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
-import { RawClient } from './raw-client';
-import { TributaryProcess } from './tributary-process';
-import { ZkKafka, startZkKafka } from './zk-kafka';
+import { RequestFor, SideBySide, metadataRequest } from './side-by-side';
 
 // One broker: the internal topics get one replica and need one in sync (Kafka's defaults ask for three and two).
 const SETTINGS = {
@@ -28,42 +26,18 @@ type Producer = { producerId: bigint; producerEpoch: number };
 
 describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition side answer like Kafka 3.9', () => {
   const tempDir = useTempDirs('like-kafka-txn');
-  let kafka: ZkKafka;
-  let tributary: TributaryProcess;
-  const clients: RawClient[] = [];
-  let correlationId = 0;
+  let brokers: SideBySide;
 
   beforeAll(async () => {
-    [kafka, tributary] = await Promise.all([
-      startZkKafka(SETTINGS),
-      TributaryProcess.start(tempDir(), Object.entries(SETTINGS).map(([key, value]) => `${key}=${value}`)),
-    ]);
-    clients.push(await RawClient.connect(kafka.host, kafka.port), await RawClient.connect(tributary.host, tributary.port));
-    await until('Kafka knows its controller', async () => ((await each(() => [ApiKey.Metadata, 12, metadataRequest()]))[0] as { controllerId: number }).controllerId !== -1);
+    brokers = await SideBySide.start(tempDir(), SETTINGS, 'like-kafka-txn');
   }, 120_000);
 
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all([kafka?.stop(), tributary?.stop()]);
+    await brokers?.stop();
   }, 60_000);
 
   /** Sends each broker its own request (`build(0)` to Kafka, `build(1)` to Tributary); the answers, Kafka's first. */
-  async function each<K extends ApiKey>(build: (broker: number) => [K, number, ApiMessages[K]['request']]): Promise<[unknown, unknown]> {
-    const id = ++correlationId;
-    const answers = await Promise.all(
-      clients.map(async (client, broker) => {
-        const [apiKey, version, request] = build(broker);
-        const before = client.frames.length;
-        client.send(encodeRequestFrame(apiKey, version, id, 'like-kafka-txn', request));
-        await client.until(() => client.frames.length > before || client.closed, 'an answer');
-        if (client.closed) return 'closed';
-        const { correlationId: answered, response } = decodeResponseFrame(apiKey, version, client.frames[before]);
-        expect(answered).toBe(id);
-        return response;
-      }),
-    );
-    return [answers[0], answers[1]];
-  }
+  const each = <K extends ApiKey>(build: RequestFor<K>) => brokers.each(build);
 
   async function expectSame<K extends ApiKey>(apiKey: K, version: number, request: ApiMessages[K]['request'] | ((broker: number) => ApiMessages[K]['request'])): Promise<unknown> {
     const [fromKafka, fromTributary] = (await each((broker) => [apiKey, version, typeof request === 'function' ? request(broker) : request])).map((answer) => normalize(answer));
@@ -80,13 +54,7 @@ describeWithPeers(['kafka-tools', 'zookeeper'], 'transactions on the partition s
     });
   }
 
-  async function until(what: string, condition: () => Promise<boolean>): Promise<void> {
-    for (let attempt = 0; attempt < 300; attempt++) {
-      if (await condition()) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error(`timed out waiting until ${what}`);
-  }
+  const until = (what: string, condition: () => Promise<boolean>) => brokers.until(what, condition);
 
   const marker = (producerId: bigint, producerEpoch: number, coordinatorEpoch: number, commit: boolean, topics: [string, number[]][]) => ({
     producerId: producerId as ProducerId,
@@ -370,14 +338,6 @@ function plainBatch(value: string): Buffer {
   return buildRecordBatch({ records: [{ timestamp: 1_700_000_000_000n, key: null, value: Buffer.from(value) }] });
 }
 
-function metadataRequest(names?: string[]): ApiMessages[ApiKey.Metadata]['request'] {
-  return {
-    topics: names === undefined ? null : names.map((name) => ({ topicId: ZERO_UUID, name: asTopicName(name) })),
-    allowAutoTopicCreation: false,
-    includeClusterAuthorizedOperations: false,
-    includeTopicAuthorizedOperations: false,
-  };
-}
 
 /** What legitimately differs between the brokers (ids, ports, hosts) replaced; unordered lists sorted. */
 function normalize(value: unknown, key = ''): unknown {
