@@ -57,3 +57,36 @@ test('a malformed listener stops the start with a message saying what form it mu
   expect(result.code).toBe(1);
   expect(result.stdout + result.stderr).toContain('listeners: \\"localhost:9092\\" is not of the form NAME://host:port');
 });
+
+test('a broker whose log reader goes away while it shuts down still exits', async () => {
+  // The reader of stdout (a pipe to a supervisor, `| tee`) dies mid-shutdown: the last log lines meet a closed
+  // pipe. Pino's own buffered destination retried such a write for ever in its exit flush, and the process
+  // never exited.
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [cliMain, 'start', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${tempDir()}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    let seen = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        seen += chunk.toString();
+        if (seen.includes('listening on')) {
+          seen = '';
+          child.kill('SIGTERM');
+        }
+        // The reader goes away as soon as the shutdown begins, before the broker logs that it is done.
+        if (seen.includes('shutting down')) {
+          child.stdout.destroy();
+          resolve();
+        }
+      });
+      child.once('exit', () => reject(new Error('exited before it logged its shutdown')));
+    });
+    const outcome = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running after 15 s'), 15_000))]);
+    expect(outcome).toBe(0);
+  } finally {
+    child.kill('SIGKILL');
+  }
+}, 60_000);

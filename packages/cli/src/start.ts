@@ -11,8 +11,23 @@ export interface StartArguments {
   override?: string[];
 }
 
+/**
+ * Log lines go to process.stdout, not to pino's own buffered destination: that one retries a failed write for
+ * ever in its flush at exit, so a broker whose log reader went away during shutdown (a closed pipe: EPIPE) never
+ * exited. A broken stdout drops log lines instead; it must not stop or crash the broker.
+ */
+function logDestination(): NodeJS.WritableStream {
+  let reported = false;
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE' || reported) return;
+    reported = true;
+    process.stderr.write(`tributary: cannot write logs to stdout (${error.code ?? error.message}); log lines are dropped\n`);
+  });
+  return process.stdout;
+}
+
 export async function startCommand(args: StartArguments): Promise<void> {
-  const logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }) as unknown as Logger;
+  const logger = pino({ base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime }, logDestination()) as unknown as Logger;
   let settings: BrokerSettings;
   try {
     settings = loadBrokerSettings(args.config, args.override ?? []);
