@@ -495,9 +495,9 @@ export class PartitionLog {
   collectAbortedTransactions(fromOffset: bigint, upperBound: bigint): AbortedTxn[] {
     const result: AbortedTxn[] = [];
     for (let i = this.segmentIndexFor(fromOffset); i < this.segments.length; i++) {
-      const segment = this.segments[i];
-      if (!this.fs.exists(segment.filePath(TXN_INDEX_SUFFIX))) continue;
-      const search = segment.txnIndex.searchAbortedTxns(fromOffset, upperBound);
+      // No exists() per segment per read: the segment loads its index once (empty when there is no file) and
+      // keeps it, and every abort written later goes through that same object.
+      const search = this.segments[i].txnIndex.searchAbortedTxns(fromOffset, upperBound);
       result.push(...search.abortedTransactions);
       if (search.isComplete) break;
     }
