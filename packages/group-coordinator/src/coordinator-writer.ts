@@ -69,7 +69,8 @@ export function groupMetadataRecord(group: ClassicGroup, assignment: ReadonlyMap
   };
 }
 
-function errorCodeOf(error: unknown): number {
+/** The Kafka error code a failure carries (typed errors have one), else UNKNOWN_SERVER_ERROR. */
+export function errorCodeOf(error: unknown): ErrorCode {
   if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') {
     return (error as { code: number }).code;
   }
@@ -77,11 +78,12 @@ function errorCodeOf(error: unknown): number {
 }
 
 /**
- * What both of Kafka's store paths make of an append that failed because of where the partition lives: its
- * leader is gone or lacks replicas (COORDINATOR_NOT_AVAILABLE), or this broker no longer leads it
- * (NOT_COORDINATOR). Undefined for other failures, which each path maps its own way.
+ * What Kafka's coordinator store paths (the group's storeOffsets and storeGroup, the transaction log's
+ * appendTransactionToLog) make of an append that failed because of where the partition lives: its leader is
+ * gone or lacks replicas (COORDINATOR_NOT_AVAILABLE), or this broker no longer leads it (NOT_COORDINATOR).
+ * Undefined for other failures, which each path maps its own way.
  */
-function placementError(code: number): ErrorCode | undefined {
+export function placementError(code: number): ErrorCode | undefined {
   switch (code) {
     case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
     case ErrorCode.NOT_ENOUGH_REPLICAS:

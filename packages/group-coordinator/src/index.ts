@@ -11,7 +11,7 @@ export * from './coordinator-log';
 export { PartitionReplayer } from './loader';
 export type { ReplayedPartition } from './loader';
 export * from './group-coordinator';
-export { CoordinatorWriter, commitAppendError, groupAppendError, groupMetadataRecord } from './coordinator-writer';
+export { CoordinatorWriter, commitAppendError, errorCodeOf, groupAppendError, groupMetadataRecord, placementError } from './coordinator-writer';
 export { GroupOffsets, offsetCommitVerificationError } from './group-offsets';
 export type { GroupApi, OffsetContext, TransactionVerifier } from './group-offsets';
 export * from './find-coordinator';

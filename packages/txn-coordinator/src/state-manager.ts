@@ -8,7 +8,7 @@
  * and what follows it re-checks that the partition is still led at the same coordinator epoch.
  */
 import { ErrorCode, RecordBatch, iterateRecordSet } from '@tributary/protocol';
-import { CoordinatorLog, CoordinatorRecord, CoordinatorWriter, Scheduler, partitionFor } from '@tributary/group-coordinator';
+import { CoordinatorLog, CoordinatorRecord, CoordinatorWriter, Scheduler, errorCodeOf, partitionFor, placementError } from '@tributary/group-coordinator';
 import { TransactionCoordinatorConfig } from './config';
 import { decodeTransactionRecord, transactionLogKey, transactionLogValue } from './records';
 import { TransactionMetadata, TransitMetadata } from './transaction-metadata';
@@ -309,27 +309,11 @@ export class TransactionStateManager {
   }
 }
 
-function errorCodeOf(error: unknown): number {
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') return (error as { code: number }).code;
-  return ErrorCode.UNKNOWN_SERVER_ERROR;
-}
-
 /** How Kafka's appendTransactionToLog turns a failed append into the error the client gets. */
 export function appendErrorCode(error: unknown): ErrorCode {
   const code = errorCodeOf(error);
-  switch (code) {
-    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
-    case ErrorCode.NOT_ENOUGH_REPLICAS:
-    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
-    case ErrorCode.REQUEST_TIMED_OUT:
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
-    case ErrorCode.KAFKA_STORAGE_ERROR:
-      return ErrorCode.NOT_COORDINATOR;
-    case ErrorCode.MESSAGE_TOO_LARGE:
-    case ErrorCode.RECORD_LIST_TOO_LARGE:
-      return ErrorCode.UNKNOWN_SERVER_ERROR;
-    default:
-      return code as ErrorCode;
-  }
+  // Unlike the group's paths, a timed-out append here means the coordinator is not available.
+  if (code === ErrorCode.REQUEST_TIMED_OUT) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (code === ErrorCode.MESSAGE_TOO_LARGE || code === ErrorCode.RECORD_LIST_TOO_LARGE) return ErrorCode.UNKNOWN_SERVER_ERROR;
+  return placementError(code) ?? code;
 }

@@ -9,7 +9,7 @@
  * transition makes concurrent requests for the same id answer CONCURRENT_TRANSACTIONS meanwhile.
  */
 import { ErrorCode } from '@tributary/protocol';
-import { Cancellable, CoordinatorLog, Scheduler } from '@tributary/group-coordinator';
+import { Cancellable, CoordinatorLog, Scheduler, errorCodeOf } from '@tributary/group-coordinator';
 import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG, TransactionCoordinatorConfig } from './config';
 import { MarkerLogger, TransactionMarkerChannel } from './marker-channel';
 import { TransactionMarkerSink } from './marker-sink';
@@ -483,7 +483,3 @@ export class TransactionCoordinator {
   }
 }
 
-function errorCodeOf(error: unknown): ErrorCode {
-  if (typeof error === 'object' && error !== null && typeof (error as { code?: unknown }).code === 'number') return (error as { code: number }).code;
-  return ErrorCode.UNKNOWN_SERVER_ERROR;
-}
