@@ -1,4 +1,4 @@
-import { CorruptRecordError, TimestampType, decodeBatchRecords, readBatchHeader, recordTimestamp } from '@tributary/protocol';
+import { BatchField, CorruptRecordError, TimestampType, decodeBatchRecords, readBatchHeader, recordTimestamp } from '@tributary/protocol';
 import type { Clock } from '../clock';
 import type { LogConfig } from '../config';
 import { KafkaStorageError, OffsetOutOfRangeError, storageError } from '../errors';
@@ -31,8 +31,8 @@ import { type BatchMetadata, batchFirstOffset } from '../producer-state/producer
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 /** How much of a segment is read at a time when replaying producer batches. */
 const REPLAY_CHUNK_BYTES = 1024 * 1024;
-/** Byte position of partitionLeaderEpoch in a v2 batch (protocol's BatchField.PARTITION_LEADER_EPOCH). */
-const PARTITION_LEADER_EPOCH = 12;
+// Taken once: the protocol package's re-exports are property getters, and this is read per replicated batch.
+const { PARTITION_LEADER_EPOCH } = BatchField;
 
 /** ListOffsets' special timestamps. */
 export const EARLIEST_TIMESTAMP = -2n;
