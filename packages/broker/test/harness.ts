@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ApiKey, ApiMessages, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, FetchRequest, Uuid, ZERO_UUID, asBrokerId, asTopicName, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
 import { BrokerConfig, ClusterMetadata, openStandaloneMetadata } from '@tributary/metadata';
 import { ALL_HANDLERS, BrokerLogs, BrokerServices, HandlerRegistry, PartitionLogsConnection, connectPartitionLogs, openBrokerLogs, silentLogger } from '../src';
 import { DispatchOutcome, dispatchRequest } from '../src/server/dispatch';
@@ -111,6 +111,45 @@ export async function openHarness(config: Record<string, string> = {}, options: 
       await metadata.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Creates a topic through the standalone metadata and waits until its partition logs exist. */
+export async function createTopic(harness: Harness, name: string, partitions = 1, configs: Map<string, string> = new Map()): Promise<void> {
+  const outcome = await harness.metadata.createTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs }, { validateOnly: false });
+  expect(outcome.errorCode).toBe(ErrorCode.NONE);
+  await harness.settled();
+}
+
+/** A consumer's Fetch (replica -1, no session, no wait); partitions default to partition 0 from offset 0, 1 MiB. */
+export function fetchRequest(topics: { topic: string; topicId?: Uuid; partitions: Partial<FetchRequest.FetchPartition>[] }[], fields: Partial<FetchRequest> = {}): FetchRequest {
+  return {
+    clusterId: null,
+    replicaId: asBrokerId(-1),
+    replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
+    maxWaitMs: 0,
+    minBytes: 1,
+    maxBytes: 52428800,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: topics.map((t) => ({
+      topic: asTopicName(t.topic),
+      topicId: t.topicId ?? ZERO_UUID,
+      partitions: t.partitions.map((p) => ({
+        partition: 0,
+        currentLeaderEpoch: -1,
+        fetchOffset: 0n,
+        lastFetchedEpoch: -1,
+        logStartOffset: -1n,
+        partitionMaxBytes: 1048576,
+        replicaDirectoryId: ZERO_UUID,
+        ...p,
+      })),
+    })),
+    forgottenTopicsData: [],
+    rackId: '',
+    ...fields,
   };
 }
 

@@ -5,7 +5,6 @@
 import {
   ApiKey,
   ErrorCode,
-  FetchRequest,
   FetchResponse,
   Uuid,
   ZERO_UUID,
@@ -19,7 +18,7 @@ import {
 } from '@tributary/protocol';
 import { shutdownFetches } from '../../src/fetch/fetch-state';
 import { fetchHandler } from '../../src/handlers/01-fetch';
-import { Harness, openHarness } from '../harness';
+import { Harness, fetchRequest, openHarness } from '../harness';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -53,37 +52,6 @@ function append(topic: string, partition: number, count: number, valueBytes = 10
   });
   h.logs.append(log, batch);
   return log.read(start, 1 << 20).records;
-}
-
-function fetchRequest(topics: { topic: string; topicId?: Uuid; partitions: Partial<FetchRequest.FetchPartition>[] }[], fields: Partial<FetchRequest> = {}): FetchRequest {
-  return {
-    clusterId: null,
-    replicaId: asBrokerId(-1),
-    replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 52428800,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: topics.map((t) => ({
-      topic: asTopicName(t.topic),
-      topicId: t.topicId ?? ZERO_UUID,
-      partitions: t.partitions.map((p) => ({
-        partition: 0,
-        currentLeaderEpoch: -1,
-        fetchOffset: 0n,
-        lastFetchedEpoch: -1,
-        logStartOffset: -1n,
-        partitionMaxBytes: 1048576,
-        replicaDirectoryId: ZERO_UUID,
-        ...p,
-      })),
-    })),
-    forgottenTopicsData: [],
-    rackId: '',
-    ...fields,
-  };
 }
 
 function partitionData(fields: Partial<FetchResponse.PartitionData>): FetchResponse.PartitionData {

@@ -4,22 +4,13 @@
  */
 import { ApiKey, ErrorCode, GroupId, TopicName } from '@tributary/protocol';
 import { ManualScheduler } from '@tributary/group-coordinator';
-import { Harness, openHarness } from '../harness';
+import { Harness, createTopic, openHarness } from '../harness';
 import { GroupService, OFFSETS_TOPIC, brokerScheduler } from '../../src/groups';
 import { silentLogger } from '../../src';
 
 const group = (name: string) => name as GroupId;
 const topicName = (name: string) => name as TopicName;
 const NODE = { nodeId: 1, host: 'broker.example', port: 9092 };
-
-async function createTopic(harness: Harness, name: string, partitions: number): Promise<void> {
-  const outcome = await harness.metadata.createTopic(
-    { name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: new Map() },
-    { validateOnly: false },
-  );
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await harness.settled();
-}
 
 /** Asks until the coordinator is found: the first question creates __consumer_offsets, then it loads. */
 async function findCoordinatorReady(harness: Harness, groupId: string): Promise<void> {

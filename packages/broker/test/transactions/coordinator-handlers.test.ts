@@ -6,7 +6,7 @@
 import { ApiKey, ControlRecordType, ErrorCode, ProducerId, RecordBatch, TopicName, TransactionalId, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
 import { FetchIsolation, PartitionLog } from '@tributary/storage';
 import { TRANSACTION_STATE_TOPIC, decodeTransactionRecord } from '@tributary/txn-coordinator';
-import { Harness, openHarness } from '../harness';
+import { Harness, createTopic, openHarness } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
 import { addPartitionsToTxnHandler } from '../../src/handlers/24-add-partitions-to-txn';
 import { Writer, encodeAddPartitionsToTxnResponse } from '@tributary/protocol';
@@ -15,12 +15,6 @@ const topicName = (name: string) => name as TopicName;
 const txnId = (id: string) => id as TransactionalId;
 const pid = (id: bigint) => id as ProducerId;
 const NODE = { nodeId: 1, host: 'broker.example', port: 9092 };
-
-async function createTopic(harness: Harness, name: string, partitions: number): Promise<void> {
-  const outcome = await harness.metadata.createTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await harness.settled();
-}
 
 /** FindCoordinator for a transactional id until it has one, then waits for `__transaction_state` to load. */
 async function transactionCoordinatorReady(harness: Harness, transactionalId: string): Promise<void> {

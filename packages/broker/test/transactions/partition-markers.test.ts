@@ -16,16 +16,10 @@ import {
   iterateRecordSet,
 } from '@tributary/protocol';
 import { FetchIsolation, KafkaStorageError, PartitionLog } from '@tributary/storage';
-import { HARNESS_NOW_MS, Harness, openHarness } from '../harness';
+import { HARNESS_NOW_MS, Harness, createTopic, openHarness } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
 import { LogService, silentLogger } from '../../src';
 import { PartitionMarkerWriter } from '../../src/transactions/partition-markers';
-
-async function createTopic(harness: Harness, name: string, partitions: number): Promise<void> {
-  const outcome = await harness.metadata.createTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await harness.settled();
-}
 
 function writerFor(harness: Harness, logs: LogService = harness.logs): PartitionMarkerWriter {
   return new PartitionMarkerWriter({ logs, groups: () => harness.groups, logger: silentLogger, metadata: harness.metadata, clock: { nowMs: () => HARNESS_NOW_MS + 5 } });

@@ -5,8 +5,8 @@
  * what it returns, a read_uncommitted reader gets everything up to the high watermark with no list, and a
  * read_committed long poll parked at the LSO wakes when the marker moves it.
  */
-import { ApiKey, ErrorCode, FetchRequest, ProducerId, RecordBatch, TopicName, TransactionalId, ZERO_UUID, asBrokerId, buildRecordBatch, iterateRecordSet } from '@tributary/protocol';
-import { Harness, openHarness } from '../harness';
+import { ApiKey, ErrorCode, FetchRequest, ProducerId, RecordBatch, TopicName, TransactionalId, asBrokerId, buildRecordBatch, iterateRecordSet } from '@tributary/protocol';
+import { Harness, createTopic, fetchRequest as consumerFetch, openHarness } from '../harness';
 
 // These tests drive storage's producer state with hand-made producers and WriteTxnMarkers, not through a
 // transaction coordinator, so KIP-890's check with the coordinator is off (as Kafka's own tests of the log do).
@@ -15,12 +15,6 @@ const WITHOUT_VERIFICATION = { 'transaction.partition.verification.enable': 'fal
 const READ_COMMITTED = 1;
 let h: Harness;
 afterEach(async () => h?.close());
-
-async function createTopic(name: string): Promise<void> {
-  const outcome = await h.metadata.createTopic({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await h.settled();
-}
 
 /** Produces one batch of `count` records; transactional when a producer is given. Returns its base offset. */
 async function produce(count: number, producer?: { id: bigint; sequence: number }): Promise<bigint> {
@@ -50,27 +44,7 @@ async function endTxn(producerId: bigint, commit: boolean): Promise<void> {
 }
 
 function fetchRequest(isolationLevel: number, fields: Partial<FetchRequest> = {}, fetchOffset = 0n): FetchRequest {
-  return {
-    clusterId: null,
-    replicaId: asBrokerId(-1),
-    replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 52428800,
-    isolationLevel,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: 't' as TopicName,
-        topicId: ZERO_UUID,
-        partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1048576, replicaDirectoryId: ZERO_UUID }],
-      },
-    ],
-    forgottenTopicsData: [],
-    rackId: '',
-    ...fields,
-  };
+  return consumerFetch([{ topic: 't', partitions: [{ fetchOffset }] }], { isolationLevel, ...fields });
 }
 
 /** The answer's partition, with its batches summarized as `base-last` (`c` for a control batch). */
@@ -103,7 +77,7 @@ async function latestOffset(isolationLevel: number): Promise<bigint> {
 
 test('the read stops at the LSO while a transaction is open; an ABORT lists it, a COMMIT releases the rest', async () => {
   h = await openHarness(WITHOUT_VERIFICATION);
-  await createTopic('t');
+  await createTopic(h, 't');
   expect(await produce(2)).toBe(0n); // 0-1, plain
   expect(await produce(2, { id: 100n, sequence: 0 })).toBe(2n); // 2-3, producer 100
   expect(await produce(2, { id: 200n, sequence: 0 })).toBe(4n); // 4-5, producer 200
@@ -139,7 +113,7 @@ test('the read stops at the LSO while a transaction is open; an ABORT lists it, 
 
 test('a read_committed long poll at the LSO waits for the marker, not for the open transaction\'s records', async () => {
   h = await openHarness(WITHOUT_VERIFICATION);
-  await createTopic('t');
+  await createTopic(h, 't');
   await produce(1, { id: 300n, sequence: 0 }); // 0, open
   const waiting = fetched(READ_COMMITTED, { maxWaitMs: 5_000, minBytes: 1 });
   await produce(1, { id: 300n, sequence: 1 }); // 1, same open transaction: nothing stable yet
@@ -154,12 +128,7 @@ test('a read_committed long poll at the LSO waits for the marker, not for the op
 
 test('a small read of a transaction\'s first records is told it aborted, though its marker is segments later', async () => {
   h = await openHarness(WITHOUT_VERIFICATION);
-  const outcome = await h.metadata.createTopic(
-    { name: 't', numPartitions: 1, replicationFactor: 1, assignments: [], configs: new Map([['segment.bytes', '1024']]) },
-    { validateOnly: false },
-  );
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await h.settled();
+  await createTopic(h, 't', 1, new Map([['segment.bytes', '1024']]));
   expect(await produce(1, { id: 500n, sequence: 0 })).toBe(0n);
   for (let i = 0; i < 30; i++) await produce(1);
   await endTxn(500n, false); // the marker, at offset 31

@@ -5,17 +5,11 @@
 import { ApiKey, ControlRecordType, ErrorCode, GroupId, ProducerId, RecordBatch, TopicName, TransactionalId, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
 import { ManualScheduler } from '@tributary/group-coordinator';
 import { FetchIsolation, PartitionLog } from '@tributary/storage';
-import { Harness, openHarness } from '../harness';
+import { Harness, createTopic, openHarness } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
 
 const topicName = (name: string) => name as TopicName;
 const pid = (id: bigint) => id as ProducerId;
-
-async function createTopic(harness: Harness, name: string, partitions: number): Promise<void> {
-  const outcome = await harness.metadata.createTopic({ name, numPartitions: partitions, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
-  expect(outcome.errorCode).toBe(ErrorCode.NONE);
-  await harness.settled();
-}
 
 /** What a partition holds, batch by batch: 'data' or the marker's type and producer. */
 function contents(log: PartitionLog): string[] {
