@@ -60,6 +60,41 @@ interface PendingCommit {
   value: OffsetAndMetadata;
 }
 
+/** Every commit's partition answered with `code` (the request failed as a whole). */
+function everyCommit(commits: readonly PendingCommit[], code: ErrorCode): Map<string, ErrorCode> {
+  return new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
+}
+
+/**
+ * The commits whose metadata fits `maxBytes`; the others are answered OFFSET_METADATA_TOO_LARGE in `errors`.
+ * Kafka compares Java's String.length(), i.e. UTF-16 code units, which is what JS's length counts too.
+ */
+function withinMetadataLimit(commits: readonly PendingCommit[], maxBytes: number, errors: Map<string, ErrorCode>): PendingCommit[] {
+  const valid: PendingCommit[] = [];
+  for (const commit of commits) {
+    if (commit.value.metadata.length > maxBytes) {
+      errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
+    } else {
+      valid.push(commit);
+    }
+  }
+  return valid;
+}
+
+/** OffsetCommit's and TxnOffsetCommit's answer (same shape): each requested partition's code, in request order. */
+function commitResponseTopics(
+  topics: readonly { name: TopicName; partitions: readonly { partitionIndex: number }[] }[],
+  errors: ReadonlyMap<string, ErrorCode>,
+): { name: TopicName; partitions: { partitionIndex: number; errorCode: number }[] }[] {
+  return topics.map((topic) => ({
+    name: topic.name,
+    partitions: topic.partitions.map((p) => ({
+      partitionIndex: p.partitionIndex,
+      errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
+    })),
+  }));
+}
+
 /**
  * Committed offsets (Kafka's GroupMetadataManager offset side): OffsetCommit, OffsetFetch, OffsetDelete, expiry
  * and the tombstones that go with removing offsets and dead groups. Same concurrency rule as the coordinator:
@@ -109,16 +144,7 @@ export class GroupOffsets {
     }
     const groupInstanceId = apiVersion >= 7 ? request.groupInstanceId : null;
     const errors = await this.handleCommitOffsets(request.groupId, request.memberId, groupInstanceId, request.generationIdOrMemberEpoch, commits);
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-        })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: commitResponseTopics(request.topics, errors) };
   }
 
   private handleCommitOffsets(
@@ -128,7 +154,7 @@ export class GroupOffsets {
     generationId: number,
     commits: PendingCommit[],
   ): Promise<Map<string, ErrorCode>> | Map<string, ErrorCode> {
-    const all = (code: ErrorCode) => new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
+    const all = (code: ErrorCode) => everyCommit(commits, code);
     const statusError = this.context.validateGroupStatus(groupId, 'commit');
     if (statusError !== undefined) return all(statusError);
     let group = this.context.groups().get(groupId);
@@ -184,16 +210,7 @@ export class GroupOffsets {
       })),
     );
     const errors = await this.handleTransactionalCommit(request, apiVersion, commits, verifyTransaction);
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((p) => ({
-          partitionIndex: p.partitionIndex,
-          errorCode: errors.get(partitionKey(topic.name, p.partitionIndex)) ?? ErrorCode.UNKNOWN_SERVER_ERROR,
-        })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: commitResponseTopics(request.topics, errors) };
   }
 
   private handleTransactionalCommit(
@@ -202,7 +219,7 @@ export class GroupOffsets {
     commits: PendingCommit[],
     verifyTransaction: TransactionVerifier | undefined,
   ): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
-    const all = (code: ErrorCode) => new Map(commits.map((c) => [partitionKey(c.topic, c.partition), code]));
+    const all = (code: ErrorCode) => everyCommit(commits, code);
     const groupId: string = request.groupId;
     const statusError = this.context.validateGroupStatus(groupId, 'txnCommit');
     if (statusError !== undefined) return all(statusError);
@@ -221,14 +238,7 @@ export class GroupOffsets {
     if (validationError !== undefined) return all(validationError);
 
     const errors = new Map<string, ErrorCode>();
-    const valid: PendingCommit[] = [];
-    for (const commit of commits) {
-      if (commit.value.metadata.length > this.context.config.offsetMetadataMaxBytes) {
-        errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
-      } else {
-        valid.push(commit);
-      }
-    }
+    const valid = withinMetadataLimit(commits, this.context.config.offsetMetadataMaxBytes, errors);
     if (valid.length === 0) return errors;
     const producerId: bigint = request.producerId;
     const staged = valid.map((c) => ({ topic: c.topic, partition: c.partition, logOffset: undefined as bigint | undefined, value: c.value }));
@@ -278,15 +288,7 @@ export class GroupOffsets {
 
   private storeOffsets(group: ClassicGroup, commits: PendingCommit[]): Map<string, ErrorCode> | Promise<Map<string, ErrorCode>> {
     const errors = new Map<string, ErrorCode>();
-    const valid: PendingCommit[] = [];
-    for (const commit of commits) {
-      // Kafka compares Java's String.length(), i.e. UTF-16 code units, which is what JS's length counts too.
-      if (commit.value.metadata.length > this.context.config.offsetMetadataMaxBytes) {
-        errors.set(partitionKey(commit.topic, commit.partition), ErrorCode.OFFSET_METADATA_TOO_LARGE);
-      } else {
-        valid.push(commit);
-      }
-    }
+    const valid = withinMetadataLimit(commits, this.context.config.offsetMetadataMaxBytes, errors);
     if (valid.length === 0) return errors;
     for (const commit of valid) group.prepareOffsetCommit(commit.topic, commit.partition, commit.value);
     const records = valid.map((c) => ({ key: offsetCommitKey(group.groupId, c.topic, c.partition), value: offsetCommitValue(c.value) }));
