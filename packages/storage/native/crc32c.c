@@ -36,7 +36,7 @@ static uint32_t multiply(uint32_t a, uint32_t b) {
 }
 
 /* x^n modulo POLY, for any n (the fold constants need bit distances that are not whole bytes). */
-__attribute__((unused)) static uint32_t x_to_the(size_t n) {
+static uint32_t x_to_the(size_t n) {
   uint32_t result = 0x80000000u; /* x^0 */
   uint32_t square = 0x40000000u; /* x^1 */
   while (n) {
@@ -48,16 +48,7 @@ __attribute__((unused)) static uint32_t x_to_the(size_t n) {
 }
 
 /* x^(8n) modulo POLY: the factor that moves a CRC past n zero bytes. */
-static uint32_t x_to_the_8n(size_t n) {
-  uint32_t result = 0x80000000u; /* x^0 */
-  uint32_t square = 0x00800000u; /* x^8 */
-  while (n) {
-    if (n & 1) result = multiply(result, square);
-    square = multiply(square, square);
-    n >>= 1;
-  }
-  return result;
-}
+static uint32_t x_to_the_8n(size_t n) { return x_to_the(8 * n); }
 
 /* Tables that multiply a CRC by x^(8n) one byte at a time (multiplication is linear in the CRC's bits). */
 typedef struct {
