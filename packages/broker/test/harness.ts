@@ -121,6 +121,17 @@ export async function createTopic(harness: Harness, name: string, partitions = 1
   await harness.settled();
 }
 
+/** FindCoordinator for a transactional id until it has one, then waits for `__transaction_state` to load. */
+export async function transactionCoordinatorReady(harness: Harness, transactionalId: string): Promise<void> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: [transactionalId] });
+    if (found.coordinators[0]!.errorCode === ErrorCode.NONE) break;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await harness.settled();
+  await harness.transactions.loaded();
+}
+
 /** A consumer's Fetch (replica -1, no session, no wait); partitions default to partition 0 from offset 0, 1 MiB. */
 export function fetchRequest(topics: { topic: string; topicId?: Uuid; partitions: Partial<FetchRequest.FetchPartition>[] }[], fields: Partial<FetchRequest> = {}): FetchRequest {
   return {

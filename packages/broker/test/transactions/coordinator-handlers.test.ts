@@ -6,7 +6,7 @@
 import { ApiKey, ControlRecordType, ErrorCode, ProducerId, RecordBatch, TopicName, TransactionalId, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
 import { FetchIsolation, PartitionLog } from '@tributary/storage';
 import { TRANSACTION_STATE_TOPIC, decodeTransactionRecord } from '@tributary/txn-coordinator';
-import { Harness, createTopic, openHarness } from '../harness';
+import { Harness, createTopic, openHarness, transactionCoordinatorReady } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
 import { addPartitionsToTxnHandler } from '../../src/handlers/24-add-partitions-to-txn';
 import { Writer, encodeAddPartitionsToTxnResponse } from '@tributary/protocol';
@@ -15,17 +15,6 @@ const topicName = (name: string) => name as TopicName;
 const txnId = (id: string) => id as TransactionalId;
 const pid = (id: bigint) => id as ProducerId;
 const NODE = { nodeId: 1, host: 'broker.example', port: 9092 };
-
-/** FindCoordinator for a transactional id until it has one, then waits for `__transaction_state` to load. */
-async function transactionCoordinatorReady(harness: Harness, transactionalId: string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: [transactionalId] });
-    if (found.coordinators[0].errorCode === ErrorCode.NONE) break;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  await harness.settled();
-  await harness.transactions.loaded();
-}
 
 function batches(log: PartitionLog): RecordBatch[] {
   const read = log.read(0n, 1 << 20, { isolation: FetchIsolation.LogEnd });

@@ -1,5 +1,5 @@
 import { ApiKey, ErrorCode, ProducerId, TopicName, TransactionalId, buildRecordBatch } from '@tributary/protocol';
-import { Harness, openHarness } from '../harness';
+import { Harness, createTopic, openHarness, transactionCoordinatorReady } from '../harness';
 import { InMemoryCoordinatorLog, ManualScheduler } from '@tributary/group-coordinator';
 import { ProducerIdManager, TransactionCoordinator } from '@tributary/txn-coordinator';
 import { verifyTransactionalProduce } from '../../src/transactions/produce-verification';
@@ -77,15 +77,8 @@ describe('Produce verifies a transaction’s first batch on a partition with the
 
   async function transactionalProducer(config: Record<string, string> = {}) {
     harness = await openHarness(config);
-    const created = await harness.metadata.createTopic({ name: 'orders', numPartitions: 2, replicationFactor: 1, assignments: [], configs: new Map() }, { validateOnly: false });
-    expect(created.errorCode).toBe(ErrorCode.NONE);
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] });
-      if (found.coordinators[0]!.errorCode === ErrorCode.NONE) break;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    await harness.settled();
-    await harness.transactions.loaded();
+    await createTopic(harness, 'orders', 2);
+    await transactionCoordinatorReady(harness, 'tx');
     const init = await harness.call(ApiKey.InitProducerId, 4, { transactionalId: 'tx' as TransactionalId, transactionTimeoutMs: 60_000, producerId: -1n as ProducerId, producerEpoch: -1 });
     expect(init.errorCode).toBe(ErrorCode.NONE);
     return init;

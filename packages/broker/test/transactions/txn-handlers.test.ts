@@ -5,7 +5,7 @@
 import { ApiKey, ControlRecordType, ErrorCode, GroupId, ProducerId, RecordBatch, TopicName, TransactionalId, decodeControlRecord, iterateRecordSet } from '@tributary/protocol';
 import { ManualScheduler } from '@tributary/group-coordinator';
 import { FetchIsolation, PartitionLog } from '@tributary/storage';
-import { Harness, createTopic, openHarness } from '../harness';
+import { Harness, createTopic, openHarness, transactionCoordinatorReady } from '../harness';
 import { OFFSETS_TOPIC } from '../../src/groups';
 
 const topicName = (name: string) => name as TopicName;
@@ -275,13 +275,7 @@ describe('TxnOffsetCommit verifies the transaction first (KIP-890)', () => {
     await createTopic(harness, 'in', 1);
     await createTopic(harness, OFFSETS_TOPIC, 1);
     await harness.groups.loaded();
-    for (let attempt = 0; attempt < 200; attempt++) {
-      const found = await harness.call(ApiKey.FindCoordinator, 4, { key: '', keyType: 1, coordinatorKeys: ['tx'] });
-      if (found.coordinators[0]!.errorCode === ErrorCode.NONE) break;
-      await new Promise((r) => setTimeout(r, 5));
-    }
-    await harness.settled();
-    await harness.transactions.loaded();
+    await transactionCoordinatorReady(harness, 'tx');
   }
 
   async function initProducer(): Promise<{ producerId: bigint; producerEpoch: number }> {
