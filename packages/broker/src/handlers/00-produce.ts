@@ -37,7 +37,7 @@ import { appendSettings } from '../produce/append-settings';
 import { checkRecordsForVersion, isTransactional, prepareProducedRecords } from '../produce/prepare-records';
 import { RecordValidationError } from '../produce/produce-errors';
 import { verifyProducedTransaction } from '../transactions/produce-verification';
-import { brokersOnListener } from './broker-endpoints';
+import { leaderEndpoints } from './broker-endpoints';
 import { RequestContext, NO_RESPONSE, closeConnection, defineHandler } from './handler';
 
 /** The client id Kafka's admin tools use; only it may write to internal topics. */
@@ -72,13 +72,8 @@ export const produceHandler = defineHandler({
     if (request.acks === 0) {
       return failed ? closeConnection(`produce with acks=0 failed: ${summarize(responses)}`) : NO_RESPONSE;
     }
-    const leaders = responses.flatMap((topic) => topic.partitionResponses.map((partition) => partition.currentLeader.leaderId)).filter((id) => id >= 0);
     const nodeEndpoints =
-      context.apiVersion >= 10
-        ? brokersOnListener(context.services.metadata, context.connection.listenerName)
-            .filter((broker) => leaders.includes(broker.brokerId))
-            .map((broker) => ({ nodeId: broker.brokerId, host: broker.host, port: broker.port, rack: broker.rack }))
-        : [];
+      context.apiVersion >= 10 ? leaderEndpoints(context.services.metadata, context.connection.listenerName, namedLeaders(responses)) : [];
     return { responses, throttleTimeMs: 0, nodeEndpoints };
   },
   errorResponse(request, errorCode) {
@@ -187,6 +182,14 @@ function notLeader(index: number, state: PartitionState, apiVersion: number): Pa
   return response;
 }
 
+/** The leaders NOT_LEADER_OR_FOLLOWER answers named (v10+); successful partitions name none. */
+function namedLeaders(responses: readonly ProduceResponse.TopicProduceResponse[]): Set<number> {
+  const leaders = new Set<number>();
+  for (const topic of responses) {
+    for (const partition of topic.partitionResponses) if (partition.currentLeader.leaderId >= 0) leaders.add(partition.currentLeader.leaderId);
+  }
+  return leaders;
+}
 
 function errorResponses(request: ProduceRequest, errorCode: number): ProduceResponse.TopicProduceResponse[] {
   return request.topicData.map((topic) => ({ name: topic.name, partitionResponses: topic.partitionData.map((partition) => failure(partition.index, errorCode)) }));

@@ -21,7 +21,7 @@ import { FetchIsolation } from '@tributary/storage';
 import { FetchContext, ForgottenPartition, PartitionOutcome, RequestedPartition } from '../fetch/fetch-context';
 import { fetchState, purgatoryKey } from '../fetch/fetch-state';
 import { PartitionOutcomeData, ReadParams, errorPartitionData, readPartition } from '../fetch/partition-read';
-import { brokersOnListener } from './broker-endpoints';
+import { leaderEndpoints } from './broker-endpoints';
 import { RequestContext, defineHandler } from './handler';
 
 const READ_COMMITTED = 1;
@@ -179,9 +179,7 @@ function buildResponse(context: FetchContext, outcomes: PartitionOutcomeData[], 
     if (sameTopic) last.partitions.push(data);
     else responses.push({ topic: asTopicName(target.topic ?? ''), topicId: target.topicId, partitions: [data] });
   }
-  const nodeEndpoints = leaders.size === 0 ? [] : brokersOnListener(metadata, request.connection.listenerName)
-    .filter((broker) => leaders.has(broker.brokerId))
-    .map((broker) => ({ nodeId: broker.brokerId, host: broker.host, port: broker.port, rack: broker.rack }));
+  const nodeEndpoints = leaderEndpoints(metadata, request.connection.listenerName, leaders);
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: answer.sessionId, responses, nodeEndpoints };
 }
 

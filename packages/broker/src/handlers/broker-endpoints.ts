@@ -20,3 +20,18 @@ export function brokersOnListener(metadata: ClusterMetadata, listenerName: strin
   }
   return result;
 }
+
+/**
+ * The endpoints (on `listenerName`) of the brokers named as current leaders in a Produce (v10+) or Fetch (v16+)
+ * answer, KIP-951's node endpoints. Most answers name none, and then the broker list is not walked at all.
+ */
+export function leaderEndpoints(
+  metadata: ClusterMetadata,
+  listenerName: string,
+  leaderIds: ReadonlySet<number>,
+): { nodeId: BrokerId; host: string; port: number; rack: string | null }[] {
+  if (leaderIds.size === 0) return [];
+  return brokersOnListener(metadata, listenerName)
+    .filter((broker) => leaderIds.has(broker.brokerId))
+    .map((broker) => ({ nodeId: broker.brokerId, host: broker.host, port: broker.port, rack: broker.rack }));
+}
