@@ -70,3 +70,8 @@ export function readAll(log: PartitionLog): { baseOffset: bigint; lastOffset: bi
   }
   return out;
 }
+
+/** Producers in id order, so that two listings compare whatever order the state kept them in. */
+export function sortById<T extends { producerId: bigint }>(producers: T[]): T[] {
+  return [...producers].sort((a, b) => (a.producerId < b.producerId ? -1 : 1));
+}

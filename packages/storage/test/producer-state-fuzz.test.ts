@@ -5,7 +5,7 @@
 // the oldest open transaction and index exactly the aborted transactions. Replay with TRIBUTARY_SEED=<seed>.
 import { ControlRecordType, ErrorCode, TributaryError, buildControlBatch, buildRecordBatch, readBatchHeader } from '@tributary/protocol';
 import { AppendOrigin, FetchIsolation, ManualClock, MemoryFileSystem, PartitionLog, SeededRandom, logConfig, seedFromEnv } from '../src';
-import { DIR } from './helpers';
+import { DIR, sortById } from './helpers';
 
 const SEED = seedFromEnv();
 console.log(`[producer-state fuzz] seed=${SEED} (replay with TRIBUTARY_SEED=${SEED})`);
@@ -188,7 +188,3 @@ describe('producer state under a lossy, reordering link and crashes', () => {
     expect(Object.values(seen).every((count) => count > 0)).toBe(true);
   });
 });
-
-function sortById<T extends { producerId: bigint }>(producers: T[]): T[] {
-  return [...producers].sort((a, b) => (a.producerId < b.producerId ? -1 : 1));
-}

@@ -14,7 +14,7 @@ import {
   logConfig,
   offsetFileName,
 } from '../src';
-import { DIR, batchOf, openLog } from './helpers';
+import { DIR, batchOf, openLog, sortById } from './helpers';
 
 const INT32_MAX = 0x7fffffff;
 
@@ -512,7 +512,3 @@ describe('producer state: expiry', () => {
     expect(log.activeProducers()).toEqual([]);
   });
 });
-
-function sortById<T extends { producerId: bigint }>(producers: T[]): T[] {
-  return [...producers].sort((a, b) => (a.producerId < b.producerId ? -1 : 1));
-}
