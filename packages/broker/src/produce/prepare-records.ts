@@ -18,6 +18,7 @@
  */
 import {
   BATCH_HEADER_SIZE,
+  BatchAttribute,
   BatchField,
   CompressionType,
   RecordSetEntry,
@@ -68,7 +69,7 @@ export function checkRecordsForVersion(version: number, records: Buffer): void {
 /** Whether the first batch of any partition is transactional (Kafka's RequestUtils.hasTransactionalRecords). */
 export function isTransactional(records: Buffer | null): boolean {
   if (!records || records.length < BATCH_HEADER_SIZE || records.readInt8(BatchField.MAGIC) !== 2) return false;
-  return (records.readInt16BE(BatchField.ATTRIBUTES) & 0x10) !== 0;
+  return (records.readInt16BE(BatchField.ATTRIBUTES) & BatchAttribute.TRANSACTIONAL) !== 0;
 }
 
 /**
