@@ -9,6 +9,7 @@
 import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
+import { fetchOne } from './fetch-client';
 import { RequestFor, SideBySide, metadataRequest } from './side-by-side';
 
 // One broker: the internal topics get one replica and need one in sync (Kafka's defaults ask for three and two).
@@ -301,20 +302,7 @@ const initProducers = async (transactionalId: string): Promise<Producer[]> => {
 });
 
 function fetchRequest(topic: string, isolationLevel: number, fetchOffset = 0n, partitionMaxBytes = 1048576): ApiMessages[ApiKey.Fetch]['request'] {
-  return {
-    clusterId: null,
-    replicaId: asBrokerId(-1),
-    replicaState: { replicaId: asBrokerId(-1), replicaEpoch: -1n },
-    maxWaitMs: 0,
-    minBytes: 1,
-    maxBytes: 52428800,
-    isolationLevel,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic: asTopicName(topic), topicId: ZERO_UUID, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes, replicaDirectoryId: ZERO_UUID }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  };
+  return fetchOne(topic, 0, fetchOffset, { isolationLevel }, partitionMaxBytes);
 }
 
 /** A Fetch answer with its batches as offsets and kinds, and producer ids as whether they are `producer`'s. */
