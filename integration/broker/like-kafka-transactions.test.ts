@@ -6,7 +6,7 @@
  * and the staged offsets becoming visible only once the transaction commits. Producer ids differ between the two
  * brokers, so those requests are built per broker from each one's own InitProducerId answer.
  */
-import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, ZERO_UUID, asBrokerId, asGroupId, asTopicName } from '@tributary/protocol';
+import { ApiKey, ApiMessages, ErrorCode, RecordBatch, buildRecordBatch, iterateRecordSet, ProducerId, TransactionalId, asBrokerId, asGroupId, asTopicName } from '@tributary/protocol';
 import { describeWithPeers } from '../helpers/peers';
 import { useTempDirs } from '../helpers/tmp';
 import { fetchOne } from './fetch-client';
