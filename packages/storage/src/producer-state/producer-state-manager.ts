@@ -72,7 +72,8 @@ export class ProducerStateManager {
     this.name = options.name;
     this.logger = options.logger;
     this.expirationMs = options.producerIdExpirationMs;
-    this.snapshots = this.listSnapshotOffsets();
+    // The snapshot files are listed by rescanSnapshots, once the log has finished any interrupted swap: listing
+    // them here as well would read the directory twice per partition at startup.
   }
 
   get mapEndOffset(): bigint {
@@ -229,7 +230,7 @@ export class ProducerStateManager {
     return offset;
   }
 
-  /** Lists the snapshot files again (after loading removed leftovers of an interrupted cleaner swap). */
+  /** Lists the snapshot files; the log calls it while loading, after removing leftovers of an interrupted cleaner swap. */
   rescanSnapshots(): void {
     this.snapshots = this.listSnapshotOffsets();
   }
