@@ -18,12 +18,11 @@
  * the write. Here the check and the append run in one turn of the event loop, with no marker in between.
  */
 import { ErrorCode, TxnOffsetCommitRequest } from '@tributary/protocol';
-import { TransactionVerifier, partitionFor } from '@tributary/group-coordinator';
+import { TransactionVerifier } from '@tributary/group-coordinator';
 import { KafkaStorageError } from '@tributary/storage';
 import type { BrokerServices } from '../handlers/handler';
 import { OFFSETS_TOPIC } from '../groups/offsets-topic';
-
-const TRANSACTION_STATE_TOPIC = '__transaction_state';
+import { hasTransactionCoordinator } from './transaction-state-topic';
 
 export function transactionalOffsetsVerifier(services: BrokerServices, request: TxnOffsetCommitRequest, apiVersion: number): TransactionVerifier {
   return (offsetsPartition) => {
@@ -40,13 +39,10 @@ export function transactionalOffsetsVerifier(services: BrokerServices, request: 
     }
 
     const transactionalId: string = request.transactionalId;
-    const transactions = services.transactions;
-    const stateTopic = services.metadata.topic(TRANSACTION_STATE_TOPIC);
-    const leader = stateTopic?.partitions[partitionFor(transactionalId, transactions.transactionPartitions)]?.leaderId;
-    if (leader === undefined || leader < 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (!hasTransactionCoordinator(services, transactionalId)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
 
     const partition = { topic: OFFSETS_TOPIC, partition: offsetsPartition };
-    const verified = transactions.coordinator.verifyPartitionsInTransaction(transactionalId, producerId, producerEpoch, [partition]).get(partition) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
+    const verified = services.transactions.coordinator.verifyPartitionsInTransaction(transactionalId, producerId, producerEpoch, [partition]).get(partition) ?? ErrorCode.UNKNOWN_SERVER_ERROR;
     if (verified === ErrorCode.PRODUCER_FENCED) return ErrorCode.INVALID_PRODUCER_EPOCH;
     if (verified === ErrorCode.TRANSACTION_ABORTABLE && apiVersion < 4) return ErrorCode.INVALID_TXN_STATE;
     return verified;

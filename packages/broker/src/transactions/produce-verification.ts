@@ -11,12 +11,10 @@
  * client retries without refreshing metadata).
  */
 import { BatchField, ErrorCode } from '@tributary/protocol';
-import { partitionFor } from '@tributary/group-coordinator';
 import { PartitionLog } from '@tributary/storage';
 import { TopicPartition, TransactionCoordinator } from '@tributary/txn-coordinator';
 import type { BrokerServices } from '../handlers/handler';
-
-const TRANSACTION_STATE_TOPIC = '__transaction_state';
+import { hasTransactionCoordinator } from './transaction-state-topic';
 
 const RETRIABLE_FOR_PRODUCER = new Set<number>([
   ErrorCode.CONCURRENT_TRANSACTIONS,
@@ -63,11 +61,8 @@ export function verifyProducedTransaction(services: BrokerServices, transactiona
   const producerId = records.readBigInt64BE(BatchField.PRODUCER_ID);
   const producerEpoch = records.readInt16BE(BatchField.PRODUCER_EPOCH);
   if (log.hasOngoingTransaction(producerId, producerEpoch)) return ErrorCode.NONE;
-  const transactions = services.transactions;
-  const stateTopic = services.metadata.topic(TRANSACTION_STATE_TOPIC);
-  const leader = stateTopic?.partitions[partitionFor(transactionalId, transactions.transactionPartitions)]?.leaderId;
   // No coordinator to ask: Kafka's manager answers COORDINATOR_NOT_AVAILABLE, which the producer retries.
-  if (leader === undefined || leader < 0) return producerError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  if (!hasTransactionCoordinator(services, transactionalId)) return producerError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
   const tp: TopicPartition = { topic: log.topic, partition: log.partition };
-  return verifyTransactionalProduce(transactions.coordinator, transactionalId, producerId, producerEpoch, [tp]).get(tp) ?? ErrorCode.NONE;
+  return verifyTransactionalProduce(services.transactions.coordinator, transactionalId, producerId, producerEpoch, [tp]).get(tp) ?? ErrorCode.NONE;
 }

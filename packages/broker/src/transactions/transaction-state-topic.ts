@@ -9,8 +9,10 @@
  * coordinators/internal-topic-creator.ts); the min ISR is capped at the factor the topic gets, since a min ISR
  * above the replica count would refuse every write.
  */
+import { partitionFor } from '@tributary/group-coordinator';
 import { TRANSACTION_STATE_TOPIC } from '@tributary/txn-coordinator';
 import { InternalTopicSpec } from '../coordinators/internal-topic-creator';
+import type { BrokerServices } from '../handlers/handler';
 
 export const transactionStateTopicSpec: InternalTopicSpec = {
   name: TRANSACTION_STATE_TOPIC,
@@ -25,3 +27,14 @@ export const transactionStateTopicSpec: InternalTopicSpec = {
       ['segment.bytes', String(config.int('transaction.state.log.segment.bytes'))],
     ]),
 };
+
+/**
+ * Whether `transactionalId`'s `__transaction_state` partition has a leader, i.e. a coordinator KIP-890's
+ * verification (Produce, TxnOffsetCommit) can ask. Without one Kafka's AddPartitionsToTxnManager answers
+ * COORDINATOR_NOT_AVAILABLE.
+ */
+export function hasTransactionCoordinator(services: BrokerServices, transactionalId: string): boolean {
+  const stateTopic = services.metadata.topic(TRANSACTION_STATE_TOPIC);
+  const leader = stateTopic?.partitions[partitionFor(transactionalId, services.transactions.transactionPartitions)]?.leaderId;
+  return leader !== undefined && leader >= 0;
+}
