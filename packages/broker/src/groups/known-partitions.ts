@@ -41,6 +41,11 @@ export function splitKnownPartitions<P extends { partitionIndex: number }, T ext
   return { known, refused };
 }
 
+/** Every partition of `topics` answered with `errorCode`: OffsetCommit's and TxnOffsetCommit's error response. */
+export function answerEveryPartition<P extends { partitionIndex: number }>(topics: readonly RequestTopic<P>[], errorCode: number): ResponseTopic[] {
+  return topics.map((topic) => ({ name: topic.name, partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode })) }));
+}
+
 /** Merges `answered` into `into` as Kafka's OffsetCommit/OffsetDelete response builders' merge() does. */
 export function mergeTopics<R extends ResponseTopic>(into: ResponseTopic[], answered: readonly R[]): R[] {
   const merged = into.map((topic) => ({ ...topic, partitions: [...topic.partitions] })) as R[];

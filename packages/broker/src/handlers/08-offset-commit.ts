@@ -8,7 +8,7 @@
  * (Kafka kept them in ZooKeeper).
  */
 import { ApiKey, OffsetCommitResponse } from '@tributary/protocol';
-import { mergeTopics, splitKnownPartitions } from '../groups/known-partitions';
+import { answerEveryPartition, mergeTopics, splitKnownPartitions } from '../groups/known-partitions';
 import { defineHandler } from './handler';
 
 export const offsetCommitHandler = defineHandler({
@@ -22,12 +22,6 @@ export const offsetCommitHandler = defineHandler({
     return { ...answered, topics: mergeTopics(refused, answered.topics) };
   },
   errorResponse(request, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: answerEveryPartition(request.topics, errorCode) };
   },
 });

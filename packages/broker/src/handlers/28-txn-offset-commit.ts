@@ -17,7 +17,7 @@
  * Not checked: authorization, since this broker has no authorizer.
  */
 import { ApiKey, ErrorCode, TxnOffsetCommitResponse } from '@tributary/protocol';
-import { mergeTopics, splitKnownPartitions } from '../groups/known-partitions';
+import { answerEveryPartition, mergeTopics, splitKnownPartitions } from '../groups/known-partitions';
 import { transactionalOffsetsVerifier } from '../transactions/offsets-verification';
 import { defineHandler } from './handler';
 
@@ -41,13 +41,7 @@ export const txnOffsetCommitHandler = defineHandler({
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(request, errorCode) {
-    return {
-      throttleTimeMs: 0,
-      topics: request.topics.map((topic) => ({
-        name: topic.name,
-        partitions: topic.partitions.map((partition) => ({ partitionIndex: partition.partitionIndex, errorCode })),
-      })),
-    };
+    return { throttleTimeMs: 0, topics: answerEveryPartition(request.topics, errorCode) };
   },
 });
 
