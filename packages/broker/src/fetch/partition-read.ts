@@ -9,10 +9,9 @@
 import { ErrorCode, FetchResponse, TributaryError, UnsupportedCompressionTypeError, asBrokerId, asProducerId, downConvertRecordSet } from '@tributary/protocol';
 import { TopicMetadata } from '@tributary/metadata';
 import { FetchIsolation, PartitionLog, batchesIn } from '@tributary/storage';
+import { checkCurrentLeaderEpoch } from '../logs/leader-partition';
 import type { LogService } from '../logs/log-service';
 import { PartitionOutcome, RequestedPartition } from './fetch-context';
-
-const NO_EPOCH = -1;
 
 export interface ReadParams {
   version: number;
@@ -83,10 +82,8 @@ export function readPartition(target: RequestedPartition, limitBytes: number, mi
   const state = topic?.partitions[target.partition];
   if (!topic || !state) return errorPartition(target, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'request');
   if (params.fromReplica) return errorPartition(target, ErrorCode.NOT_LEADER_OR_FOLLOWER);
-  if (target.currentLeaderEpoch !== NO_EPOCH) {
-    if (target.currentLeaderEpoch < state.leaderEpoch) return errorPartition(target, ErrorCode.FENCED_LEADER_EPOCH);
-    if (target.currentLeaderEpoch > state.leaderEpoch) return errorPartition(target, ErrorCode.UNKNOWN_LEADER_EPOCH);
-  }
+  const epochError = checkCurrentLeaderEpoch(target.currentLeaderEpoch, state);
+  if (epochError !== undefined) return errorPartition(target, epochError);
   // Kafka refuses zstd topics to versions before zstd existed in the protocol (v10), before reading anything.
   if (params.version < 10 && params.topicConfig(topic, 'compression.type') === 'zstd') {
     return errorPartition(target, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, 'convert');
