@@ -1,3 +1,4 @@
+import * as protocol from '@tributary/protocol';
 import type { FileHandle, FileSystem } from '../fs/file-system';
 import { joinPath, readAt } from '../fs/file-system';
 import { storageError } from '../errors';
@@ -15,9 +16,10 @@ import { TransactionIndex } from '../format/transaction-index';
 import { type BatchInfo, batchInfoAt, batchesIn, isEntryChecksumValid, scanFile } from './batch-scan';
 
 const INT32_MAX = 2 ** 31 - 1;
-/** Base offset and length field that start every batch: enough to know a batch's size. */
-const LOG_OVERHEAD = 12;
-const BATCH_LENGTH_FIELD = 8;
+// Taken once from the protocol package (its re-exports are property getters): LOG_OVERHEAD is the base offset and
+// length field that start every batch, enough to know a batch's size.
+const { LOG_OVERHEAD } = protocol;
+const { BATCH_LENGTH: BATCH_LENGTH_FIELD } = protocol.BatchField;
 /** How many consumers' read positions a segment remembers. */
 const READ_END_POSITIONS = 64;
 

@@ -8,8 +8,7 @@ import { type BatchMetadata, NO_SEQUENCE, incrementSequence } from './producer-s
 // Taken once from the protocol package: its re-exports are property getters, and these run for every batch.
 const { BatchField, ControlRecordType, decodeControlRecord, iterateBatchRecords } = protocol;
 const { ATTRIBUTES, PRODUCER_ID, PRODUCER_EPOCH, BASE_SEQUENCE, LAST_OFFSET_DELTA } = BatchField;
-const TRANSACTIONAL_BIT = 0x10;
-const CONTROL_BIT = 0x20;
+const { TRANSACTIONAL: TRANSACTIONAL_BIT, CONTROL: CONTROL_BIT } = protocol.BatchAttribute;
 
 /**
  * Whether the v2 batch at `position` carries a producer id (≥ 0). Only the id's high word is read, as a number:

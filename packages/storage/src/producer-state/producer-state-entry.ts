@@ -3,9 +3,10 @@
  * last five data batches (enough to answer a retried in-flight request with the original offsets), the epoch of
  * the last coordinator that wrote a marker for it, and the first offset of its open transaction.
  */
+import * as protocol from '@tributary/protocol';
 
-export const NO_PRODUCER_EPOCH = -1;
-export const NO_SEQUENCE = -1;
+// Protocol's values, taken once (its re-exports are property getters and these are read per produced batch).
+export const { NO_PRODUCER_EPOCH, NO_SEQUENCE } = protocol;
 /** Kafka keeps five: a producer has at most five requests in flight per partition when idempotent. */
 export const NUM_BATCHES_TO_RETAIN = 5;
 const INT32_MAX = 0x7fffffff;
