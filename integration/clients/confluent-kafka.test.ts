@@ -5,7 +5,7 @@
  * with its key, headers and CreateTime timestamp.
  */
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createTopics } from '../helpers/kafkajs';
 import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
@@ -47,15 +47,7 @@ describeWithPeer('confluent-kafka', 'confluent-kafka', () => {
     await tap?.close();
   });
 
-  async function createTopic(topic: string): Promise<void> {
-    const admin = new Kafka({ clientId: 'confluent-kafka-test', brokers: [`127.0.0.1:${tap.port}`], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const createTopic = (topic: string) => createTopics(`127.0.0.1:${tap.port}`, [{ topic }]);
 
   const cases = [
     ...['none', 'gzip', 'snappy', 'lz4', 'zstd'].map((codec) => ({ codec, old: false })),

@@ -6,7 +6,7 @@
  * each request's API version, so the old path is proven to be the one taken, not assumed.
  */
 import path from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { createTopics } from '../helpers/kafkajs';
 import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
@@ -44,15 +44,7 @@ describeWithPeer('kafka-python', 'kafka-python', () => {
     await tap?.close();
   });
 
-  async function createTopic(topic: string): Promise<void> {
-    const admin = new Kafka({ clientId: 'kafka-python-test', brokers: [`127.0.0.1:${tap.port}`], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const createTopic = (topic: string) => createTopics(`127.0.0.1:${tap.port}`, [{ topic }]);
 
   async function roundTrip(topic: string, codec: string, apiVersion: string, withHeaders: boolean): Promise<RoundTrip> {
     const args = [script, `127.0.0.1:${tap.port}`, topic, codec, String(RECORDS_PER_CASE), apiVersion, withHeaders ? '1' : '0'];

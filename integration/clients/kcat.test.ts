@@ -3,7 +3,7 @@
  * and topics as created; `-P` produces keyed records with headers under every codec; `-C` reads them back from
  * an offset and from a timestamp (`-o s@<ms>`), each record with its key, headers and timestamp.
  */
-import { Kafka, logLevel } from 'kafkajs';
+import { createTopics as createKafkaTopics } from '../helpers/kafkajs';
 import { describeWithPeer, peerStatus } from '../helpers/peers';
 import { runCommand } from '../helpers/processes';
 import { useTempDirs } from '../helpers/tmp';
@@ -46,15 +46,7 @@ describeWithPeer('kcat', 'kcat', () => {
     return result.stdout;
   }
 
-  async function createTopics(topics: { topic: string; numPartitions: number }[]): Promise<void> {
-    const admin = new Kafka({ clientId: 'kcat-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }).admin();
-    await admin.connect();
-    try {
-      await admin.createTopics({ topics, waitForLeaders: true });
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const createTopics = (topics: { topic: string; numPartitions: number }[]) => createKafkaTopics(broker.bootstrap, topics);
 
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -1,26 +1,14 @@
 // What the transaction tests share on the client side: kafkajs clients, topic creation, a consumer that reads a
 // topic until the test has seen what it waits for, and a raw Fetch/ListOffsets client that shows what a client
 // library hides (the last stable offset, the aborted-transactions list, control batches and their offsets).
-import { Kafka, logLevel, type KafkaConfig } from 'kafkajs';
+import { kafkaClient } from '../helpers/kafkajs';
 import { ApiKey, asBrokerId, asTopicName } from '@tributary/protocol';
 import { FetchClient, fetchOne } from '../broker/fetch-client';
 
 const Decoder = require('kafkajs/src/protocol/decoder');
 const decodeRecordBatch = require('kafkajs/src/protocol/recordBatch/v0/decoder');
 
-export function kafkaClient(bootstrap: string, clientId = 'txn-test', config: Partial<KafkaConfig> = {}): Kafka {
-  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, ...config });
-}
-
-export async function createTopics(bootstrap: string, topics: { topic: string; numPartitions?: number }[]): Promise<void> {
-  const admin = kafkaClient(bootstrap).admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: topics.map(({ topic, numPartitions = 1 }) => ({ topic, numPartitions, replicationFactor: 1 })), waitForLeaders: true });
-  } finally {
-    await admin.disconnect();
-  }
-}
+export { createTopics, kafkaClient } from '../helpers/kafkajs';
 
 export interface ConsumedRecord {
   partition: number;
