@@ -45,7 +45,6 @@ export async function startCommand(args: StartArguments): Promise<void> {
   // Signals are handled from before the broker starts: a SIGTERM that arrives while it starts (or right after
   // its start line) still gets a clean shutdown instead of Node's default exit.
   let broker: Broker | undefined;
-  let stopping = false;
   let signals = 0;
   const shutdown = (): void => {
     if (!broker) return;
@@ -64,7 +63,6 @@ export async function startCommand(args: StartArguments): Promise<void> {
       process.exit(130);
     }
     logger.info({ signal }, 'signal received: shutting down');
-    stopping = true;
     shutdown();
   };
   process.on('SIGTERM', onSignal);
@@ -90,5 +88,6 @@ export async function startCommand(args: StartArguments): Promise<void> {
     },
     `Tributary broker ${broker.metadata.localBrokerId} listening on ${broker.advertisedEndpoints.map(({ host, port }) => `${host}:${port}`).join(', ')}, data in ${settings.config.logDirs.join(', ')}`,
   );
-  if (stopping) shutdown();
+  // A signal that came while the broker started is acted on now that there is a broker to stop.
+  if (signals > 0) shutdown();
 }
