@@ -13,6 +13,9 @@ import { checkCurrentLeaderEpoch } from '../logs/leader-partition';
 import type { LogService } from '../logs/log-service';
 import { PartitionOutcome, RequestedPartition } from './fetch-context';
 
+/** No records; shared, since nothing writes into a response's record set. */
+const EMPTY = Buffer.alloc(0);
+
 export interface ReadParams {
   version: number;
   isolation: FetchIsolation;
@@ -68,7 +71,7 @@ export function errorPartition(target: RequestedPartition, errorCode: number, st
     logStartOffset: -1n,
     recordBytes: 0,
     otherNews: false,
-    data: errorPartitionData(target.partition, errorCode, stage === 'read' ? null : [], stage === 'convert' ? null : Buffer.alloc(0)),
+    data: errorPartitionData(target.partition, errorCode, stage === 'read' ? null : [], stage === 'convert' ? null : EMPTY),
   };
 }
 
