@@ -5,11 +5,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
-import { ApiKey, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey } from '@tributary/protocol';
 import { BrokerConfig, PartitionState, TopicMetadata } from '@tributary/metadata';
 import { Broker, PartitionLogs, silentLogger } from '../src';
+import { askBroker } from './one-request';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-broker-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -96,19 +96,7 @@ test('each listener answers Metadata with the endpoints advertised for it', asyn
   };
   expect(await brokersSeenOn(internalPort)).toEqual([{ nodeId: 5, host: '127.0.0.1', port: internalPort }]);
   // kafkajs would now connect to public.example; a raw Metadata request shows what the PLAINTEXT listener says.
-  const frame = encodeRequestFrame(ApiKey.Metadata, 12, 7, 'test', { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
-  const answer = await new Promise<Buffer>((resolve, reject) => {
-    const socket = net.connect(plaintextPort, '127.0.0.1', () => socket.write(frame));
-    let received = Buffer.alloc(0);
-    socket.on('data', (chunk: Buffer) => {
-      received = Buffer.concat([received, chunk]);
-      if (received.length >= 4 && received.length >= 4 + received.readInt32BE(0)) {
-        socket.destroy();
-        resolve(received.subarray(4));
-      }
-    });
-    socket.on('error', reject);
-  });
-  expect(decodeResponseFrame(ApiKey.Metadata, 12, answer).response.brokers).toEqual([{ nodeId: 5, host: 'public.example', port: 19092, rack: null }]);
+  const answer = await askBroker(plaintextPort, ApiKey.Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+  expect(answer.brokers).toEqual([{ nodeId: 5, host: 'public.example', port: 19092, rack: null }]);
   await broker.shutdown();
 });

@@ -6,11 +6,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
-import { ApiKey, ApiMessages, ErrorCode, asTopicName, buildRecordBatch, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ErrorCode, asTopicName, buildRecordBatch } from '@tributary/protocol';
 import { BrokerConfig } from '@tributary/metadata';
 import { Broker, silentLogger } from '../src';
 import { openHarness } from './harness';
+import { askBroker as ask } from './one-request';
 
 const newTopic = (name: string, numPartitions: number, configs: { name: string; value: string }[] = []) => ({
   name: asTopicName(name),
@@ -113,26 +113,6 @@ test('a log the metadata does not know is removed at start', async () => {
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
-
-/** One request over a fresh connection to a running broker, decoded. */
-async function ask<K extends ApiKey>(port: number, apiKey: K, version: number, request: ApiMessages[K]['request']): Promise<ApiMessages[K]['response']> {
-  const socket = net.connect(port, '127.0.0.1');
-  try {
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    socket.write(encodeRequestFrame(apiKey, version, 7, 'log-service-test', request));
-    let buffered = Buffer.alloc(0);
-    const frame = await new Promise<Buffer>((resolve, reject) => {
-      socket.on('data', (chunk: Buffer) => {
-        buffered = Buffer.concat([buffered, chunk]);
-        if (buffered.length >= 4 && buffered.length >= 4 + buffered.readInt32BE(0)) resolve(buffered.subarray(4, 4 + buffered.readInt32BE(0)));
-      });
-      socket.once('close', () => reject(new Error('closed')));
-    });
-    return decodeResponseFrame(apiKey, version, frame).response;
-  } finally {
-    socket.destroy();
-  }
-}
 
 test('a partition whose log dir is offline at start answers KAFKA_STORAGE_ERROR; the other dir keeps serving', async () => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tributary-offline-'));

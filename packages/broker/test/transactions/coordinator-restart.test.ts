@@ -7,10 +7,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { ApiKey, ErrorCode, ProducerId, TransactionalId, decodeResponseFrame, encodeRequestFrame } from '@tributary/protocol';
+import { ApiKey, ErrorCode, ProducerId, TransactionalId } from '@tributary/protocol';
 import { BrokerConfig } from '@tributary/metadata';
 import { Broker, silentLogger } from '../../src';
-import net from 'node:net';
+import { askBroker as call } from '../one-request';
 
 jest.setTimeout(60_000);
 
@@ -26,24 +26,6 @@ function config(dir: string): BrokerConfig {
     'group.initial.rebalance.delay.ms': '0',
     'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200',
   });
-}
-
-/** One request over a fresh connection, its response decoded. */
-async function call<K extends ApiKey>(port: number, apiKey: K, version: number, request: Parameters<typeof encodeRequestFrame<K>>[4]) {
-  const socket = net.connect(port, '127.0.0.1');
-  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-  socket.write(encodeRequestFrame(apiKey, version, 7, 'restart-test', request));
-  const chunks: Buffer[] = [];
-  const frame = await new Promise<Buffer>((resolve, reject) => {
-    socket.on('data', (chunk) => {
-      chunks.push(chunk);
-      const all = Buffer.concat(chunks);
-      if (all.length >= 4 && all.length >= 4 + all.readInt32BE(0)) resolve(all.subarray(4, 4 + all.readInt32BE(0)));
-    });
-    socket.once('error', reject);
-  });
-  socket.destroy();
-  return decodeResponseFrame(apiKey, version, frame).response;
 }
 
 test('an open transaction is aborted by its timeout after a restart, and the transactional id keeps its producer', async () => {
