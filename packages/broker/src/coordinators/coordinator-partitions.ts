@@ -10,6 +10,7 @@
  */
 import { BrokerConfig, ClusterMetadata, MetadataChange, PartitionState } from '@tributary/metadata';
 import { CoordinatorNode } from '@tributary/group-coordinator';
+import { brokerOnListener } from '../handlers/broker-endpoints';
 import { Logger } from '../logger';
 import { InternalTopicCreator, InternalTopicSpec } from './internal-topic-creator';
 
@@ -68,10 +69,7 @@ export class CoordinatorPartitions {
     if (leaderId === metadata.localBrokerId && !coordinator.ownsPartition(partition) && !coordinator.isPartitionLoading(partition)) {
       this.load([state]);
     }
-    const endpoint = metadata
-      .brokers()
-      .find((broker) => broker.brokerId === leaderId)
-      ?.endpoints.find((candidate) => candidate.listenerName === listenerName);
+    const endpoint = brokerOnListener(metadata, listenerName, leaderId);
     return endpoint === undefined ? null : { nodeId: leaderId, host: endpoint.host, port: endpoint.port };
   }
 

@@ -3,7 +3,7 @@
  * Kafka answers Metadata and DescribeCluster. A broker without that listener is left out.
  */
 import { BrokerId } from '@tributary/protocol';
-import { ClusterMetadata } from '@tributary/metadata';
+import { BrokerInfo, ClusterMetadata } from '@tributary/metadata';
 
 export interface AdvertisedBroker {
   brokerId: BrokerId;
@@ -15,10 +15,21 @@ export interface AdvertisedBroker {
 export function brokersOnListener(metadata: ClusterMetadata, listenerName: string): AdvertisedBroker[] {
   const result: AdvertisedBroker[] = [];
   for (const broker of metadata.brokers()) {
-    const endpoint = broker.endpoints.find((candidate) => candidate.listenerName === listenerName);
-    if (endpoint) result.push({ brokerId: broker.brokerId, host: endpoint.host, port: endpoint.port, rack: broker.rack });
+    const advertised = onListener(broker, listenerName);
+    if (advertised) result.push(advertised);
   }
   return result;
+}
+
+/** One broker's endpoint on `listenerName` (FindCoordinator's answer), or undefined without one. */
+export function brokerOnListener(metadata: ClusterMetadata, listenerName: string, brokerId: number): AdvertisedBroker | undefined {
+  const broker = metadata.brokers().find((candidate) => candidate.brokerId === brokerId);
+  return broker && onListener(broker, listenerName);
+}
+
+function onListener(broker: BrokerInfo, listenerName: string): AdvertisedBroker | undefined {
+  const endpoint = broker.endpoints.find((candidate) => candidate.listenerName === listenerName);
+  return endpoint && { brokerId: broker.brokerId, host: endpoint.host, port: endpoint.port, rack: broker.rack };
 }
 
 /**
