@@ -148,7 +148,7 @@ export class TransactionMarkerChannel {
           retry = true;
         }
       }
-      if (retry || metadata.topicPartitions.size > 0) return this.scheduleRetry(entry, () => this.guarded(entry, this.sendRound(entry)));
+      if (retry || metadata.topicPartitions.size > 0) return this.scheduleRetry(entry, () => this.sendRound(entry));
     }
     await this.writeCompletion(entry);
   }
@@ -162,7 +162,7 @@ export class TransactionMarkerChannel {
       entry.transit,
       (code) => code === ErrorCode.COORDINATOR_NOT_AVAILABLE,
     );
-    if (errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) return this.scheduleRetry(entry, () => this.guarded(entry, this.writeCompletion(entry)));
+    if (errorCode === ErrorCode.COORDINATOR_NOT_AVAILABLE) return this.scheduleRetry(entry, () => this.writeCompletion(entry));
     if (errorCode !== ErrorCode.NONE && errorCode !== ErrorCode.NOT_COORDINATOR) {
       this.options.logger.error({ transactionalId: entry.transactionalId, errorCode }, 'cannot write the completion of a transaction');
     }
@@ -181,8 +181,9 @@ export class TransactionMarkerChannel {
     });
   }
 
-  private scheduleRetry(entry: PendingMarkers, task: () => void): void {
+  /** Runs `step` again after the retry backoff, guarded like every step of the phase. */
+  private scheduleRetry(entry: PendingMarkers, step: () => Promise<void>): void {
     if (!this.active || this.pending.get(entry.transactionalId) !== entry) return;
-    entry.retry = this.options.scheduler.schedule(this.options.retryBackoffMs, task);
+    entry.retry = this.options.scheduler.schedule(this.options.retryBackoffMs, () => this.guarded(entry, step()));
   }
 }
