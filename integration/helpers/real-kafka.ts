@@ -24,15 +24,23 @@ export interface RealKafkaOptions {
   properties?: Record<string, string | number | boolean>;
 }
 
+/** One KRaft node's files: server.properties written and its storage formatted, ready for kafka-server-start. */
+export interface KraftNode {
+  /** The PLAINTEXT listener's port (the controller takes another free port). */
+  port: number;
+  /** Holds server.properties and the data dir; the caller removes it. */
+  dir: string;
+  dataDir: string;
+  config: string;
+}
+
 /**
- * Starts a real Apache Kafka 3.9 (the jars scripts/kafka-tool fetched) as a single KRaft node, broker and
- * controller in one, on free loopback ports, with its data in a temp dir that stop() removes. It is the
- * reference a test compares Tributary with, and the peers' own end-to-end check.
+ * Writes server.properties for a single KRaft node, broker and controller in one, on free loopback ports, and
+ * formats its storage with a fresh cluster id. `properties` are appended to (and override) the node settings.
  */
-export async function startRealKafka(options: RealKafkaOptions = {}): Promise<RealKafka> {
-  requirePeer('kafka-tools');
+export async function formatKraftNode(options: { label: string; advertisedPort?: number; properties?: Record<string, string | number | boolean> }): Promise<KraftNode> {
   const [port, controllerPort] = (await freePorts(2)) as [number, number];
-  const dir = makeTempDir('real-kafka');
+  const dir = makeTempDir(options.label);
   const dataDir = path.join(dir, 'data');
   const config = path.join(dir, 'server.properties');
   const settings: Record<string, string | number | boolean> = {
@@ -40,16 +48,10 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
     listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
+    'advertised.listeners': `PLAINTEXT://127.0.0.1:${options.advertisedPort ?? port}`,
     'controller.listener.names': 'CONTROLLER',
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     'log.dirs': dataDir,
-    // One node: internal topics cannot have more than one replica, and groups need not wait for more members.
-    'offsets.topic.replication.factor': 1,
-    'offsets.topic.num.partitions': 1,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
-    'group.initial.rebalance.delay.ms': 0,
     ...options.properties,
   };
   fs.writeFileSync(config, Object.entries(settings).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
@@ -61,14 +63,40 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
     removeTempDir(dir);
     throw new Error(`kafka-storage format failed:\n${format.stdout}${format.stderr}`);
   }
+  return { port, dir, dataDir, config };
+}
 
-  const server = startProcess(kafkaToolScript, ['kafka-server-start', config], {
-    env: { ...process.env, KAFKA_HEAP_OPTS: options.heap ?? '-Xmx512M -Xms512M' },
-    description: `Kafka on port ${port}`,
+/** Runs kafka-server-start on a formatted node; the caller waits for "Kafka Server started". */
+export function startKafkaServer(node: KraftNode, heap = '-Xmx512M -Xms512M'): ManagedProcess {
+  return startProcess(kafkaToolScript, ['kafka-server-start', node.config], {
+    env: { ...process.env, KAFKA_HEAP_OPTS: heap },
+    description: `Kafka on port ${node.port}`,
   });
+}
+
+/**
+ * Starts a real Apache Kafka 3.9 (the jars scripts/kafka-tool fetched) as a single KRaft node, broker and
+ * controller in one, on free loopback ports, with its data in a temp dir that stop() removes. It is the
+ * reference a test compares Tributary with, and the peers' own end-to-end check.
+ */
+export async function startRealKafka(options: RealKafkaOptions = {}): Promise<RealKafka> {
+  requirePeer('kafka-tools');
+  const node = await formatKraftNode({
+    label: 'real-kafka',
+    properties: {
+      // One node: internal topics cannot have more than one replica, and groups need not wait for more members.
+      'offsets.topic.replication.factor': 1,
+      'offsets.topic.num.partitions': 1,
+      'transaction.state.log.replication.factor': 1,
+      'transaction.state.log.min.isr': 1,
+      'group.initial.rebalance.delay.ms': 0,
+      ...options.properties,
+    },
+  });
+  const server = startKafkaServer(node, options.heap);
   const stop = async () => {
     await server.stop(15_000);
-    removeTempDir(dir);
+    removeTempDir(node.dir);
   };
   try {
     await server.waitForOutput(/Kafka Server started/, 90_000);
@@ -76,5 +104,5 @@ export async function startRealKafka(options: RealKafkaOptions = {}): Promise<Re
     await stop();
     throw error;
   }
-  return { bootstrap: `127.0.0.1:${port}`, port, dataDir, process: server, stop };
+  return { bootstrap: `127.0.0.1:${node.port}`, port: node.port, dataDir: node.dataDir, process: server, stop };
 }

@@ -5,17 +5,13 @@
 //   npx jest integration/transactions                      against Tributary
 //   TXN_BROKER=kafka npx jest integration/transactions     the same tests against Kafka 3.9
 //
-// Unlike integration/helpers/real-kafka.ts, these brokers listen on a port fixed at start, keep their data dir
-// across stop/kill and start again on it (a restart in the middle of a transaction is what these tests need),
-// and take the same settings whichever broker runs.
-import { randomBytes } from 'node:crypto';
-import fs from 'node:fs';
-import path from 'node:path';
+// Unlike startRealKafka (integration/helpers/real-kafka.ts, whose KRaft node setup the Kafka one shares), these
+// brokers listen on a port fixed at start, keep their data dir across stop/kill and start again on it (a restart
+// in the middle of a transaction is what these tests need), and take the same settings whichever broker runs.
 import { TributaryProcess } from '../broker/tributary-process';
-import { runKafkaTool } from '../helpers/kafka-tools';
-import { kafkaToolScript } from '../helpers/paths';
-import { freePort, freePorts } from '../helpers/ports';
-import { startProcess, type ManagedProcess } from '../helpers/processes';
+import { freePort } from '../helpers/ports';
+import type { ManagedProcess } from '../helpers/processes';
+import { formatKraftNode, startKafkaServer, type KraftNode } from '../helpers/real-kafka';
 import { makeTempDir, removeTempDir } from '../helpers/tmp';
 import type { PeerName } from '../helpers/peers';
 
@@ -137,36 +133,18 @@ class KafkaBroker implements TestBroker {
   private lastLog = '';
 
   private constructor(
-    readonly port: number,
+    private readonly node: KraftNode,
     private readonly advertisedPort: number,
-    private readonly dir: string,
-    private readonly config: string,
   ) {}
 
   static async create(options: TestBrokerOptions): Promise<KafkaBroker> {
-    const [port, controllerPort] = (await freePorts(2)) as [number, number];
-    const advertisedPort = options.advertisedPort ?? port;
-    const dir = makeTempDir('txn-kafka');
-    const config = path.join(dir, 'server.properties');
-    const settings: Settings = {
-      'process.roles': 'broker,controller',
-      'node.id': 1,
-      'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-      listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      'advertised.listeners': `PLAINTEXT://127.0.0.1:${advertisedPort}`,
-      'controller.listener.names': 'CONTROLLER',
-      'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
-      'log.dirs': path.join(dir, 'data'),
-      ...singleNode,
-      ...options.settings,
-    };
-    fs.writeFileSync(config, Object.entries(settings).map(([key, value]) => `${key}=${value}`).join('\n') + '\n');
-    const format = await runKafkaTool('kafka-storage', ['format', '-t', randomBytes(16).toString('base64url'), '-c', config], { timeoutMs: 60_000 });
-    if (format.code !== 0) {
-      removeTempDir(dir);
-      throw new Error(`kafka-storage format failed:\n${format.stdout}${format.stderr}`);
-    }
-    return new KafkaBroker(port, advertisedPort, dir, config);
+    const advertisedPort = options.advertisedPort;
+    const node = await formatKraftNode({ label: 'txn-kafka', advertisedPort, properties: { ...singleNode, ...options.settings } });
+    return new KafkaBroker(node, advertisedPort ?? node.port);
+  }
+
+  get port(): number {
+    return this.node.port;
   }
 
   get bootstrap(): string {
@@ -174,7 +152,7 @@ class KafkaBroker implements TestBroker {
   }
 
   get dataDir(): string {
-    return path.join(this.dir, 'data');
+    return this.node.dataDir;
   }
 
   log(): string {
@@ -182,10 +160,7 @@ class KafkaBroker implements TestBroker {
   }
 
   async start(): Promise<void> {
-    const server = startProcess(kafkaToolScript, ['kafka-server-start', this.config], {
-      env: { ...process.env, KAFKA_HEAP_OPTS: '-Xmx512M -Xms512M' },
-      description: `Kafka on port ${this.port}`,
-    });
+    const server = startKafkaServer(this.node);
     this.current = server;
     await server.waitForOutput(/Kafka Server started/, 120_000);
   }
@@ -207,7 +182,7 @@ class KafkaBroker implements TestBroker {
 
   async close(): Promise<void> {
     await this.stop();
-    removeTempDir(this.dir);
+    removeTempDir(this.node.dir);
   }
 
   private forget(): void {
