@@ -6,6 +6,7 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { describeWithPeer } from '../helpers/peers';
 import { runKafkaTool } from '../helpers/kafka-tools';
+import { createTopics } from '../helpers/kafkajs';
 import { useTempDirs } from '../helpers/tmp';
 import { FetchClient, decodeWithKafkajs, fetchOne } from './fetch-client';
 import { TributaryProcess } from './tributary-process';
@@ -20,15 +21,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => broker?.stop());
 
-async function createTopic(topic: string, numPartitions = 1): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions }] });
-  } finally {
-    await admin.disconnect();
-  }
-}
+const createTopic = (topic: string, numPartitions = 1) => createTopics(broker.bootstrap, [{ topic, numPartitions }]);
 
 async function produce(topic: string, messages: { key: string; value: string; partition?: number }[]): Promise<void> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });

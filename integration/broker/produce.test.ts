@@ -11,6 +11,7 @@ import { runKafkaTool } from '../helpers/kafka-tools';
 import { venvPython } from '../helpers/paths';
 import { runCommand } from '../helpers/processes';
 import { describeWithPeers } from '../helpers/peers';
+import { createTopics } from '../helpers/kafkajs';
 import { useTempDirs } from '../helpers/tmp';
 import { segmentFiles, storedRecords } from './segment-records';
 import { TributaryProcess } from './tributary-process';
@@ -51,15 +52,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => broker?.stop());
 
-async function createTopic(topic: string, partitions = 1): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: partitions }] });
-  } finally {
-    await admin.disconnect();
-  }
-}
+const createTopic = (topic: string, numPartitions = 1) => createTopics(broker.bootstrap, [{ topic, numPartitions }]);
 
 describe('kafkajs', () => {
   test.each(codecs)(
